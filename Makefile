@@ -1,0 +1,52 @@
+# Mira: every set-up step lives here, so a fresh clone needs only `make demo` or `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO_OUT ?= out/demo
+
+.PHONY: demo test lint format serve migrate bench clean help
+
+help:
+	@echo "make demo   - set up, migrate, and tell a story from samples/drawing.png (offline)"
+	@echo "make test   - set up and run ruff, migration checks and the whole test suite"
+	@echo "make serve  - run the web server and a django-q2 worker on http://127.0.0.1:8000"
+	@echo "make bench  - run the benchmarks in bench/"
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+migrate: $(STAMP)
+	$(PY) manage.py migrate --noinput -v0
+
+demo: migrate
+	$(PY) manage.py tell_story --drawing samples/drawing.png --kid-name Mia --age 5 \
+		--interests "dinosaurs, the moon" --story-type adventure --length short --out $(DEMO_OUT)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: lint
+	DJANGO_ENV=test $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_ENV=test $(PY) manage.py check
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+serve: migrate
+	@echo "web on http://127.0.0.1:8000 (admin at /admin/), worker: django-q2 qcluster"
+	$(PY) manage.py qcluster & QPID=$$!; \
+	trap "kill $$QPID 2>/dev/null" EXIT INT TERM; \
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+bench: migrate
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .ruff_cache
