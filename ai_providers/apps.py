@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AiProvidersConfig(AppConfig):
+    name = "ai_providers"
+    verbose_name = "AI providers"
