@@ -1,0 +1,82 @@
+"""What every provider is: a name, the operations it supports, one method per operation.
+
+Vendor modules subclass ``Provider`` and translate requests, responses and errors only; the
+gateway owns timeouts, retries, fallback, pricing and the ledger.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from ..config import ModelSettings, ProviderSettings
+from ..types import (
+    ImageAnalysisRequest,
+    ImageAnalysisResult,
+    ImageGenerationRequest,
+    ImageGenerationResult,
+    Operation,
+    SafetyRequest,
+    SafetyResult,
+    SpeechRequest,
+    SpeechResult,
+    StoryRequest,
+    StoryResult,
+    TranscriptionRequest,
+    TranscriptionResult,
+)
+
+
+@dataclass(frozen=True)
+class VendorCall:
+    """Per-call settings the gateway hands a provider."""
+
+    model: ModelSettings
+    timeout: float
+    user_hash: str = ""  # salted hash of the user id, the only user id a vendor sees
+    metadata: dict[str, str] = field(default_factory=dict)  # vendor analytics tags
+
+
+# The provider method that serves each operation.
+OPERATION_METHODS: dict[Operation, str] = {
+    Operation.IMAGE_RECOGNITION: "analyse_image",
+    Operation.STORY_GENERATION: "generate_story",
+    Operation.CONTENT_SAFETY: "check_safety",
+    Operation.TEXT_TO_SPEECH: "synthesize_speech",
+    Operation.TRANSCRIPTION: "transcribe",
+    Operation.IMAGE_GENERATION: "generate_image",
+}
+
+
+class Provider:
+    name: ClassVar[str]
+    capabilities: ClassVar[frozenset[Operation]]
+
+    def __init__(self, settings: ProviderSettings) -> None:
+        self.settings = settings
+
+    def supports(self, operation: Operation) -> bool:
+        return operation in self.capabilities and operation in self.settings.models
+
+    def invoke(self, operation: Operation, request: Any, call: VendorCall) -> Any:
+        return getattr(self, OPERATION_METHODS[operation])(request, call)
+
+    def analyse_image(self, request: ImageAnalysisRequest, call: VendorCall) -> ImageAnalysisResult:
+        raise NotImplementedError(f"{self.name} does not analyse images")
+
+    def generate_story(self, request: StoryRequest, call: VendorCall) -> StoryResult:
+        raise NotImplementedError(f"{self.name} does not generate stories")
+
+    def check_safety(self, request: SafetyRequest, call: VendorCall) -> SafetyResult:
+        raise NotImplementedError(f"{self.name} does not check content safety")
+
+    def synthesize_speech(self, request: SpeechRequest, call: VendorCall) -> SpeechResult:
+        raise NotImplementedError(f"{self.name} does not synthesise speech")
+
+    def transcribe(self, request: TranscriptionRequest, call: VendorCall) -> TranscriptionResult:
+        raise NotImplementedError(f"{self.name} does not transcribe audio")
+
+    def generate_image(
+        self, request: ImageGenerationRequest, call: VendorCall
+    ) -> ImageGenerationResult:
+        raise NotImplementedError(f"{self.name} does not generate images")
