@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 
 from remoteconfig.selectors import config_flag, provider_enabled
-from usage.selectors import ROUTING_CHEAPEST, ROUTING_QUALITY, routing_strategy
+from usage.selectors import ROUTING_CHEAPEST, ROUTING_QUALITY, routing_policy
 from usage.services import budget_release, budget_reserve, budget_settle
 
 from . import pricing
@@ -115,13 +115,19 @@ def pick_provider_chain(operation: Operation, request: Any, ctx: CallContext) ->
             logger.info(
                 "provider switched off by ops", extra={"vendor": provider.name, "reason": reason}
             )
-    strategy = routing_strategy(user_id=ctx.user_id, tier=ctx.tier)
-    if strategy == ROUTING_CHEAPEST:
+    policy = routing_policy(user_id=ctx.user_id, tier=ctx.tier, operation=operation.value)
+    if policy.free_only:
+        chain = [
+            p
+            for p in chain
+            if pricing.estimate_cost(p.settings.models[operation], operation, request) == 0
+        ]
+    if policy.strategy == ROUTING_CHEAPEST:
         # sorted() is stable: equal prices keep the configured order.
         chain.sort(
             key=lambda p: pricing.estimate_cost(p.settings.models[operation], operation, request)
         )
-    elif strategy == ROUTING_QUALITY:
+    elif policy.strategy == ROUTING_QUALITY:
         chain.sort(key=lambda p: -p.settings.quality_rank)
     return chain
 
