@@ -46,7 +46,7 @@ serve: migrate
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 bench: migrate
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(BENCH)
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache
