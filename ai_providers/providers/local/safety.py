@@ -111,7 +111,8 @@ _TERMS: dict[str, tuple[str, ...]] = {
         r"sex|sexy|sexual(?:ly)?|porn\w*|nude|nudes|nudity|erotic\w*|genitals?",
         r"drugs?|cocaine|heroin|marijuana|cannabis|meth|opioids?",
         r"smok(?:e|es|ed|ing)\s+(?:weed|pot|joints?|cigarettes?)|cigarettes?|cigars?|tobacco",
-        r"vap(?:e|es|ing)|(?:got|get|gets|getting)\s+high",
+        # A kite or a balloon "got high up" / "high enough": height, not drugs.
+        r"vap(?:e|es|ing)|(?:got|get|gets|getting)\s+high(?!\s+(?:up|enough|above|over|into)\b)",
         r"alcohol\w*|beers?|wines?|vodka|whiske?y|rum|tequila|cocktails?|booze|hangover",
         # "Had drunk her milk" is grammar, not alcohol.
         r"(?<!had )(?<!has )(?<!have )drunk(?:en|ard)?",
@@ -186,11 +187,12 @@ _WINDOW = 4
 # --- personal data ---------------------------------------------------------------------------
 
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_TLDS = "com|org|net|edu|gov|io|co|uk|de|fr|it|es|nl|eu|info|biz|app|ly|me|tv|us|ca|au"
+# A bare domain's ending is all lower or all upper case: "hi.It was fun" and "together.Me" are
+# a missing space after a full stop, not web addresses.
 _URL = re.compile(
-    r"\b(?:https?://|www\.)[^\s<>\"']+"
-    r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|edu|gov|io|co|uk|de|fr|it|es|nl|eu|info"
-    r"|biz|app|ly|me|tv|us|ca|au)\b(?:/[^\s<>\"']*)?",
-    re.IGNORECASE,
+    r"\b(?i:https?://|www\.)[^\s<>\"']+"
+    rf"|\b[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:{_TLDS}|{_TLDS.upper()})\b(?:/[^\s<>\"']*)?"
 )
 _SSN = re.compile(r"\b\d{3}-\d{2}-\d{4}\b")
 # UK National Insurance numbers: two letters, six digits, one letter.
