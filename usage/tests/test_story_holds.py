@@ -1,0 +1,172 @@
+import uuid
+from decimal import Decimal
+
+import pytest
+
+from usage.errors import LimitExceeded, TierRestricted
+from usage.estimates import story_estimate
+from usage.models import ReservationKind, ReservationState, UsageAccount, UsageReservation
+from usage.selectors import reservation_totals
+from usage.services import (
+    account_tier_change,
+    budget_release,
+    budget_reserve,
+    budget_settle,
+    story_admit,
+    story_hold_close,
+)
+
+from .factories import family
+
+pytestmark = pytest.mark.django_db
+
+
+def books(user):
+    account = UsageAccount.objects.get(user=user)
+    totals = reservation_totals(user_id=user.pk)
+    assert (account.reserved_cost_usd, account.reserved_operations) == (
+        totals.cost_usd,
+        totals.operations,
+    )
+    return account
+
+
+@pytest.fixture
+def paid_vendor(monkeypatch):
+    """OpenAI counts as configured, so estimates use its prices (no call is made)."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    from mira.config_file import reset_config_document
+
+    reset_config_document()
+    yield
+    reset_config_document()
+
+
+def test_estimate_is_zero_cost_offline_and_priced_with_a_vendor(monkeypatch, paid_vendor):
+    priced = story_estimate(story_length="long", input_kind="drawing")
+    assert priced.cost_usd > Decimal("0.05") and priced.operations == 1 + 1 + 1 + 13 + 1
+    no_cover = story_estimate(story_length="long", input_kind="drawing", paid_cover=False)
+    assert priced.cost_usd - no_cover.cost_usd == Decimal("0.120000")  # dearest DALL-E price
+    assert story_estimate(story_length="short", input_kind="text").cost_usd < priced.cost_usd
+    monkeypatch.delenv("OPENAI_API_KEY")
+    from mira.config_file import reset_config_document
+
+    reset_config_document()
+    offline = story_estimate(story_length="long", input_kind="drawing")
+    assert offline.cost_usd == 0 and offline.operations == priced.operations
+
+
+def test_story_calls_draw_from_the_hold_so_money_is_not_held_twice(paid_vendor):
+    user = family(daily_cost_limit=Decimal("1.00"))
+    story_id = uuid.uuid4()
+    hold = story_admit(user_id=user.pk, story_id=story_id, story_length="short", input_kind="text")
+    account = books(user)
+    assert account.reserved_cost_usd == hold.amount_usd > 0
+    assert account.reserved_operations == hold.operations and account.open_story_holds == 1
+    # A call within the estimate adds nothing to what is reserved.
+    r = budget_reserve(user_id=user.pk, amount_usd=Decimal("0.01"), story_id=story_id)
+    account = books(user)
+    assert account.reserved_cost_usd == hold.amount_usd
+    # Settling below the worst case puts the difference back into the story's hold.
+    budget_settle(reservation=r, actual_usd=Decimal("0.004"))
+    account = books(user)
+    assert account.daily_cost_usd == Decimal("0.0040")
+    assert account.reserved_cost_usd == hold.amount_usd - Decimal("0.004")
+    # A failed call gives its share back to the hold.
+    failed = budget_reserve(user_id=user.pk, amount_usd=Decimal("0.02"))  # no story id given
+    budget_release(reservation=failed)
+    assert books(user).reserved_cost_usd == hold.amount_usd - Decimal("0.004")
+    # The story ends: what it did not use is released, once.
+    story_hold_close(story_id=story_id, user_id=user.pk)
+    story_hold_close(story_id=story_id, user_id=user.pk)
+    account = books(user)
+    assert account.reserved_cost_usd == 0 and account.reserved_operations == 0
+    assert account.open_story_holds == 0 and account.daily_cost_usd == Decimal("0.0040")
+    row = UsageReservation.objects.get(kind=ReservationKind.STORY)
+    assert row.state == ReservationState.SETTLED and row.settled_usd == Decimal("0.004")
+
+
+def test_a_call_beyond_the_hold_is_checked_against_the_limit(paid_vendor):
+    user = family(daily_cost_limit=Decimal("1.00"))
+    story_id = uuid.uuid4()
+    hold = story_admit(user_id=user.pk, story_id=story_id, story_length="short", input_kind="text")
+    room = Decimal("1.00") - hold.amount_usd
+    with pytest.raises(LimitExceeded) as caught:
+        budget_reserve(user_id=user.pk, amount_usd=hold.amount_usd + room + Decimal("0.01"))
+    assert caught.value.code == "daily_cost_limit"
+    r = budget_reserve(user_id=user.pk, amount_usd=hold.amount_usd + room, story_id=story_id)
+    row = UsageReservation.objects.get(pk=r.id)
+    assert row.drawn_usd == hold.amount_usd
+    budget_release(reservation=r)
+    books(user)
+
+
+def test_story_that_does_not_fit_is_refused_with_the_limit_code(paid_vendor):
+    user = family(daily_cost_limit=Decimal("0.01"))
+    with pytest.raises(LimitExceeded) as caught:
+        story_admit(
+            user_id=user.pk, story_id=uuid.uuid4(), story_length="medium", input_kind="drawing"
+        )
+    assert caught.value.code == "daily_cost_limit"
+    assert not UsageReservation.objects.exists()
+    user = family(daily_operations_limit=3)
+    with pytest.raises(LimitExceeded) as caught:
+        story_admit(user_id=user.pk, story_id=uuid.uuid4(), story_length="short", input_kind="text")
+    assert caught.value.code == "daily_operation_limit"
+
+
+def test_tier_restrictions_are_enforced_when_a_story_is_requested(paid_vendor):
+    user = family()
+    with pytest.raises(TierRestricted) as caught:
+        story_admit(user_id=user.pk, story_id=uuid.uuid4(), story_length="long", input_kind="text")
+    assert caught.value.code == "tier_restriction" and caught.value.http_status == 403
+    assert caught.value.extra == {"restriction": "max_story_length", "allowed": "medium"}
+    with pytest.raises(TierRestricted) as caught:
+        story_admit(
+            user_id=user.pk,
+            story_id=uuid.uuid4(),
+            story_length="short",
+            input_kind="text",
+            premium_voice=True,
+        )
+    assert caught.value.extra == {"restriction": "premium_voices"}
+    # Free covers are painted offline, so a free story's estimate holds no paid image.
+    free_hold = story_admit(
+        user_id=user.pk, story_id=uuid.uuid4(), story_length="medium", input_kind="drawing"
+    )
+    assert free_hold.breakdown["image_generation"] == "0.000000"
+    account_tier_change(user_id=user.pk, tier="premium", actor=None)
+    hold = story_admit(
+        user_id=user.pk,
+        story_id=uuid.uuid4(),
+        story_length="long",
+        input_kind="drawing",
+        premium_voice=True,
+    )
+    assert Decimal(hold.breakdown["image_generation"]) > 0
+
+
+def test_expensive_features_switched_off_keep_covers_out_of_the_estimate(paid_vendor, remote):
+    user = family()
+    account_tier_change(user_id=user.pk, tier="premium", actor=None)
+    remote("disable_expensive_features", True)
+    hold = story_admit(
+        user_id=user.pk, story_id=uuid.uuid4(), story_length="short", input_kind="text"
+    )
+    assert hold.breakdown["image_generation"] == "0.000000"
+
+
+def test_admitting_the_same_story_twice_holds_once():
+    user = family()
+    story_id = uuid.uuid4()
+    first = story_admit(user_id=user.pk, story_id=story_id, story_length="short", input_kind="text")
+    again = story_admit(user_id=user.pk, story_id=story_id, story_length="short", input_kind="text")
+    assert first.id == again.id
+    assert books(user).reserved_operations == first.operations
+
+
+def test_bad_story_length_is_refused():
+    user = family()
+    with pytest.raises(ValueError, match="story_length"):
+        story_admit(user_id=user.pk, story_id=uuid.uuid4(), story_length="epic", input_kind="text")
+    assert not UsageReservation.objects.exists()
