@@ -20,7 +20,7 @@ from remoteconfig.selectors import config_flag, provider_enabled
 from usage.selectors import ROUTING_CHEAPEST, ROUTING_QUALITY, routing_policy
 from usage.services import budget_release, budget_reserve, budget_settle
 
-from . import pricing
+from . import pricing, resilience
 from .config import get_config
 from .errors import AIServicesDisabled, ProviderError, ProviderUnavailable
 from .models import AIOperation
@@ -132,8 +132,73 @@ def pick_provider_chain(operation: Operation, request: Any, ctx: CallContext) ->
     return chain
 
 
+def _attempt(
+    *,
+    operation: Operation,
+    provider: Provider,
+    request: Any,
+    ctx: CallContext,
+    timeout: float,
+    attempt: int,
+    extra: dict[str, Any],
+) -> tuple[Any, ProviderError | None, AIOperation]:
+    """One call to one provider: reserve → call → price → ledger row → settle or release."""
+    model = provider.settings.models[operation]
+    estimate = pricing.estimate_cost(model, operation, request)
+    reservation = budget_reserve(
+        user_id=ctx.user_id, amount_usd=estimate, purpose=operation.value, story_id=ctx.story_id
+    )
+    vendor_call = VendorCall(
+        model=model,
+        timeout=timeout,
+        user_hash=vendor_user_hash(ctx.user_id),
+        metadata=vendor_metadata(operation, ctx),
+    )
+    started = time.monotonic()
+    try:
+        result = provider.invoke(operation, request, vendor_call)
+    except ProviderError as exc:
+        budget_release(reservation=reservation)
+        row = {"retry_after": exc.retry_after} if exc.retry_after is not None else {}
+        if exc.status_code is not None:
+            row["status_code"] = exc.status_code
+        failed = _record(
+            operation=operation,
+            provider=provider,
+            model=model.model,
+            ctx=ctx,
+            started=started,
+            attempt=attempt,
+            error=exc,
+            extra={**extra, **row},
+        )
+        return None, exc, failed
+    except BaseException:
+        budget_release(reservation=reservation)
+        raise
+    usage: Usage = result.usage
+    cost = pricing.cost_of(model, usage)
+    budget_settle(reservation=reservation, actual_usd=cost)
+    done = _record(
+        operation=operation,
+        provider=provider,
+        model=getattr(result, "model", "") or model.model,
+        ctx=ctx,
+        started=started,
+        attempt=attempt,
+        usage=usage,
+        cost=cost,
+        extra=extra,
+    )
+    return result, None, done
+
+
 def call(operation: Operation, request: Any, ctx: CallContext) -> Any:
-    """Run one AI operation with fallback; return the provider's result.
+    """Run one AI operation with retries and fallback; return the provider's result.
+
+    Each provider in the chain gets up to ``MIRA_AI_RETRY_ATTEMPTS`` tries for retryable errors
+    (backoff with full jitter, or the vendor's ``Retry-After`` up to the cap), unless its circuit
+    is open; then the next provider. Every try is an ``AIOperation`` row.
 
     Raises ``AIServicesDisabled`` when ops switched AI off, ``LimitExceeded`` /
     ``AccountBlocked`` from usage, ``ProviderUnavailable`` when every provider failed.
@@ -146,60 +211,68 @@ def call(operation: Operation, request: Any, ctx: CallContext) -> Any:
     if not chain:
         raise ProviderUnavailable(f"No provider is configured for {operation.value}.")
 
+    policy = resilience.RetryPolicy.from_settings()
     failures: list[str] = []
-    for attempt, provider in enumerate(chain, start=1):
-        model = provider.settings.models[operation]
-        estimate = pricing.estimate_cost(model, operation, request)
-        reservation = budget_reserve(
-            user_id=ctx.user_id, amount_usd=estimate, purpose=operation.value
-        )
-        vendor_call = VendorCall(
-            model=model,
-            timeout=route.timeout_seconds,
-            user_hash=vendor_user_hash(ctx.user_id),
-            metadata=vendor_metadata(operation, ctx),
-        )
-        started = time.monotonic()
-        try:
-            result = provider.invoke(operation, request, vendor_call)
-        except ProviderError as exc:
-            budget_release(reservation=reservation)
-            _record(
+    attempt = 0
+    for hop, provider in enumerate(chain, start=1):
+        breaker = resilience.CircuitBreaker(provider.name)
+        for try_number in range(1, policy.attempts + 1):
+            decision = breaker.before_call()
+            if not decision.allowed:
+                # Failing fast is the point of an open circuit: no vendor call, no ledger row.
+                failures.append(f"{provider.name}: circuit {decision.state}")
+                logger.info(
+                    "AI provider skipped, circuit %s",
+                    decision.state,
+                    extra={"operation": operation.value, "vendor": provider.name},
+                )
+                break
+            attempt += 1
+            result, error, row = _attempt(
                 operation=operation,
                 provider=provider,
-                model=model.model,
+                request=request,
                 ctx=ctx,
-                started=started,
+                timeout=route.timeout_seconds,
                 attempt=attempt,
-                error=exc,
+                extra={"hop": hop, "try": try_number, "circuit": decision.state},
             )
-            failures.append(f"{provider.name}: {exc.message}")
+            if error is None:
+                breaker.record_success()
+                return result
+            opened = False
+            if error.fallback:
+                opened = breaker.record_failure(probe=decision.probe)
+            elif decision.probe:
+                # Bad input says nothing about the vendor's health: let the next caller probe.
+                breaker.release_probe()
+            failures.append(f"{provider.name}: {error.message}")
             logger.warning(
                 "AI call failed",
-                extra={"operation": operation.value, "vendor": provider.name, "code": exc.code},
+                extra={
+                    "operation": operation.value,
+                    "vendor": provider.name,
+                    "code": error.code,
+                    "try": try_number,
+                },
             )
-            if not exc.fallback:
+            if not error.fallback:
                 raise ProviderUnavailable(
-                    f"{operation.value} failed: {exc.message}", code=exc.code
-                ) from exc
-            continue
-        except BaseException:
-            budget_release(reservation=reservation)
-            raise
-        usage: Usage = result.usage
-        cost = pricing.cost_of(model, usage)
-        budget_settle(reservation=reservation, actual_usd=cost)
-        _record(
-            operation=operation,
-            provider=provider,
-            model=getattr(result, "model", "") or model.model,
-            ctx=ctx,
-            started=started,
-            attempt=attempt,
-            usage=usage,
-            cost=cost,
-        )
-        return result
+                    f"{operation.value} failed: {error.message}", code=error.code
+                ) from error
+            if not error.retryable or opened or try_number == policy.attempts:
+                break
+            wait = policy.wait_before(try_number, error.retry_after)
+            if wait is None:
+                logger.info(
+                    "Retry-After beyond the cap; falling back",
+                    extra={"vendor": provider.name, "retry_after": error.retry_after},
+                )
+                break
+            # The ledger says how long we waited before the next try, so backoff is auditable.
+            row.metadata["wait_seconds"] = round(wait, 3)
+            row.save(update_fields=["metadata"])
+            resilience.sleep(wait)
 
     raise ProviderUnavailable(
         f"Every provider for {operation.value} failed: " + "; ".join(failures),

@@ -29,7 +29,8 @@ SIXTY = Decimal(60)
 MAX_AUDIO_SECONDS = Decimal(120)
 CHARS_PER_TOKEN_WORST = 3
 IMAGE_INPUT_TOKENS_WORST = 1600
-IMAGE_ANALYSIS_MAX_TOKENS = 700
+# Narration at its slowest is ~8 characters a second, for models billed by audio length.
+SLOWEST_CHARS_PER_SECOND = 8
 
 
 def quantize_cost(value: Decimal) -> Decimal:
@@ -86,13 +87,17 @@ def worst_case_usage(operation: Operation, request: object) -> Usage:
         chars = len(request.system_prompt) + len(request.user_prompt)
         return Usage(
             input_tokens=chars // CHARS_PER_TOKEN_WORST + IMAGE_INPUT_TOKENS_WORST,
-            output_tokens=IMAGE_ANALYSIS_MAX_TOKENS,
+            output_tokens=request.max_tokens,
             requests=1,
         )
     if isinstance(request, SafetyRequest):
         return Usage(input_tokens=len(request.text) // CHARS_PER_TOKEN_WORST + 1, requests=1)
     if isinstance(request, SpeechRequest):
-        return Usage(characters=len(request.text), requests=1)
+        return Usage(
+            characters=len(request.text),
+            audio_seconds=Decimal(len(request.text)) / SLOWEST_CHARS_PER_SECOND,
+            requests=1,
+        )
     if isinstance(request, TranscriptionRequest):
         seconds = (
             _wav_seconds(request.audio)

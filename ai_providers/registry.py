@@ -19,6 +19,10 @@ logger = logging.getLogger(__name__)
 
 PROVIDER_CLASSES: dict[str, str] = {
     "local": "ai_providers.providers.local.provider.LocalProvider",
+    "openai": "ai_providers.providers.openai.OpenAIProvider",
+    "anthropic": "ai_providers.providers.anthropic.AnthropicProvider",
+    "google": "ai_providers.providers.google.GoogleProvider",
+    "azure": "ai_providers.providers.azure.AzureProvider",
 }
 
 _lock = threading.Lock()

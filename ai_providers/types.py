@@ -56,6 +56,7 @@ class ImageAnalysisRequest:
     kid_interests: tuple[str, ...] = ()
     system_prompt: str = ""
     user_prompt: str = ""
+    max_tokens: int = 500  # upper bound on the description an LLM may write
 
 
 @dataclass(frozen=True)

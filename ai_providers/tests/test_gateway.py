@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ai_providers import gateway
+from ai_providers import gateway, resilience
 from ai_providers.errors import ProviderError, ProviderUnavailable
 from ai_providers.models import AIOperation
 from ai_providers.providers.base import Provider
@@ -55,6 +55,8 @@ def scripted_config(settings, tmp_path: Path):
     path.write_text(yaml.safe_dump(document))
     settings.MIRA_AI_PROVIDERS_FILE = path
     ScriptedVendor.script, ScriptedVendor.seen = [], []
+    settings.MIRA_AI_RETRY_ATTEMPTS = 1  # retries have their own tests (test_resilience.py)
+    resilience.circuit_reset(["scripted"])
     return path
 
 

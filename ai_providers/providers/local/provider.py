@@ -7,6 +7,8 @@ and ledger as paid vendors.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from ...errors import ProviderError
 from ...types import (
     ImageAnalysisRequest,
@@ -20,6 +22,8 @@ from ...types import (
     SpeechResult,
     StoryRequest,
     StoryResult,
+    TranscriptionRequest,
+    TranscriptionResult,
     Usage,
 )
 from ..base import Provider, VendorCall
@@ -43,6 +47,7 @@ class LocalProvider(Provider):
             Operation.STORY_GENERATION,
             Operation.CONTENT_SAFETY,
             Operation.TEXT_TO_SPEECH,
+            Operation.TRANSCRIPTION,
             Operation.IMAGE_GENERATION,
         }
     )
@@ -83,6 +88,28 @@ class LocalProvider(Provider):
             duration_seconds=spoken.duration_seconds,
             word_marks=spoken.word_marks,
             usage=Usage(characters=len(request.text)),
+        )
+
+    def transcribe(self, request: TranscriptionRequest, call: VendorCall) -> TranscriptionResult:
+        """pocketsphinx: forced alignment when the script is known, else recognition."""
+        from .recognition import UnreadableAudio, recognise
+
+        if request.language and not request.language.lower().startswith("en"):
+            raise ProviderError(
+                f"offline recognition only knows English, not {request.language!r}",
+                code="unsupported_language",
+            )
+        try:
+            heard = recognise(request.audio, expected_text=request.expected_text)
+        except UnreadableAudio as exc:
+            raise ProviderError(str(exc), code="unsupported_audio") from exc
+        return TranscriptionResult(
+            text=heard.text,
+            words=heard.words,
+            language="en",
+            confidence=heard.confidence,
+            duration_seconds=heard.duration_seconds,
+            usage=Usage(audio_seconds=Decimal(str(round(heard.duration_seconds, 3)))),
         )
 
     def generate_image(

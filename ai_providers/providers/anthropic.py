@@ -1,0 +1,164 @@
+"""Anthropic: the Messages API for stories and for describing drawings (image blocks).
+
+Translation only; the SDK's retries are off (``max_retries=0``), the gateway retries. The only
+user identifier sent is ``metadata.user_id``, the salted hash (Anthropic's one metadata field).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from typing import Any
+
+import anthropic
+
+from ..errors import ProviderError
+from ..types import (
+    ImageAnalysisRequest,
+    ImageAnalysisResult,
+    Operation,
+    StoryRequest,
+    StoryResult,
+    Usage,
+)
+from .base import Provider, VendorCall
+from .common import (
+    connection_error,
+    http_status_error,
+    malformed,
+    require,
+    split_title,
+    story_prompt,
+    timeout_error,
+)
+
+VENDOR = "anthropic"
+IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+
+
+def _translate(exc: Exception, timeout: float) -> ProviderError:
+    if isinstance(exc, anthropic.APITimeoutError):
+        return timeout_error(VENDOR, timeout)
+    if isinstance(exc, anthropic.APIConnectionError):
+        return connection_error(VENDOR, str(exc))
+    if isinstance(exc, anthropic.APIResponseValidationError):
+        return malformed(VENDOR, exc.message)
+    if isinstance(exc, anthropic.APIStatusError):
+        return http_status_error(VENDOR, exc.status_code, exc.message, headers=exc.response.headers)
+    if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError):
+        return malformed(VENDOR, "body is not JSON")
+    return ProviderError(f"{VENDOR}: {type(exc).__name__}: {exc}", code="provider_error")
+
+
+class AnthropicProvider(Provider):
+    name = VENDOR
+    capabilities = frozenset({Operation.STORY_GENERATION, Operation.IMAGE_RECOGNITION})
+
+    def __init__(self, settings) -> None:
+        super().__init__(settings)
+        self._client: anthropic.Anthropic | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> anthropic.Anthropic:
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = anthropic.Anthropic(
+                        api_key=self.settings.options.get("api_key"),
+                        base_url=self.settings.options.get("base_url") or None,
+                        max_retries=0,
+                        timeout=60.0,
+                    )
+        return self._client
+
+    def _message(
+        self,
+        call: VendorCall,
+        *,
+        system: str,
+        content: Any,
+        max_tokens: int,
+    ) -> tuple[str, Usage, str]:
+        # The Messages API of this SDK generation takes no sampling temperature (current
+        # Claude models choose their own), so a prompt's temperature applies to OpenAI only.
+        kwargs: dict[str, Any] = {}
+        if system:
+            kwargs["system"] = system
+        if call.user_hash:
+            kwargs["metadata"] = {"user_id": call.user_hash}
+        try:
+            response = self.client.messages.create(
+                model=call.model.model,
+                max_tokens=max_tokens,
+                messages=[{"role": "user", "content": content}],
+                timeout=call.timeout,
+                **kwargs,
+            )
+        except (anthropic.AnthropicError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise _translate(exc, call.timeout) from exc
+        blocks = require(getattr(response, "content", None), list, VENDOR, "content")
+        texts = [
+            block.text
+            for block in blocks
+            if getattr(block, "type", None) == "text"
+            and isinstance(getattr(block, "text", None), str)
+        ]
+        if not texts:
+            raise malformed(VENDOR, "no text block")
+        usage = getattr(response, "usage", None)
+        input_tokens = require(getattr(usage, "input_tokens", None), int, VENDOR, "usage")
+        output_tokens = require(getattr(usage, "output_tokens", None), int, VENDOR, "usage")
+        # Prompt caching bills cache writes and reads as input too (at other rates; we have
+        # none cached, so any such tokens are counted at the input price rather than dropped).
+        for extra in ("cache_creation_input_tokens", "cache_read_input_tokens"):
+            value = getattr(usage, extra, None)
+            if isinstance(value, int) and not isinstance(value, bool):
+                input_tokens += value
+        model = getattr(response, "model", None)
+        return (
+            "".join(texts),
+            Usage(input_tokens=input_tokens, output_tokens=output_tokens, requests=1),
+            model if isinstance(model, str) and model else call.model.model,
+        )
+
+    def generate_story(self, request: StoryRequest, call: VendorCall) -> StoryResult:
+        system, user = story_prompt(request)
+        reply, usage, model = self._message(
+            call,
+            system=system,
+            content=user,
+            max_tokens=request.max_tokens,
+        )
+        title, text = split_title(reply)
+        if not text:
+            raise malformed(VENDOR, "the story is empty")
+        return StoryResult(title=title, text=text, usage=usage, model=model)
+
+    def analyse_image(self, request: ImageAnalysisRequest, call: VendorCall) -> ImageAnalysisResult:
+        if request.mime_type not in IMAGE_TYPES:
+            raise ProviderError(
+                f"{VENDOR} cannot read {request.mime_type} images", code="bad_request"
+            )
+        content = [
+            {
+                "type": "image",
+                "source": {
+                    "type": "base64",
+                    "media_type": request.mime_type,
+                    "data": base64.b64encode(request.image).decode("ascii"),
+                },
+            },
+            {"type": "text", "text": request.user_prompt},
+        ]
+        reply, usage, _ = self._message(
+            call,
+            system=request.system_prompt,
+            content=content,
+            max_tokens=request.max_tokens,
+        )
+        description = " ".join(reply.split())
+        if not description:
+            raise malformed(VENDOR, "the description is empty")
+        return ImageAnalysisResult(description=description, usage=usage)

@@ -1,0 +1,146 @@
+"""Translation helpers every vendor module shares: HTTP failures → ``ProviderError``, an LLM's
+reply → title and paragraphs, WAV facts. No vendor SDK is imported here."""
+
+from __future__ import annotations
+
+import email.utils
+import io
+import re
+import time
+import wave
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import ProviderError
+from ..types import StoryRequest
+
+# 408/409 (lock contention), 425, 429 and every 5xx (529 is Anthropic's "overloaded") are worth
+# another try; other 4xx mean the request itself was refused.
+RETRYABLE_STATUS = frozenset({408, 409, 425, 429})
+
+
+def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
+    """Seconds the vendor asked us to wait: ``retry-after-ms`` (OpenAI, Anthropic), else
+    ``Retry-After`` as seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    if not headers:
+        return None
+    lowered = {str(k).lower(): v for k, v in headers.items()}
+    raw_ms = lowered.get("retry-after-ms")
+    if raw_ms:
+        try:
+            return max(0.0, float(raw_ms) / 1000)
+        except ValueError:
+            pass
+    raw = lowered.get("retry-after")
+    if not raw:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def http_status_error(
+    vendor: str,
+    status: int,
+    message: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+) -> ProviderError:
+    retryable = status in RETRYABLE_STATUS or status >= 500
+    if status == 429:
+        code = "rate_limited"
+    elif status in (401, 403):
+        code = "auth_failed"
+    elif status >= 500:
+        code = "server_error"
+    else:
+        code = "bad_request"
+    return ProviderError(
+        f"{vendor} answered HTTP {status}: {message}"[:1000],
+        code=code,
+        retryable=retryable,
+        # Another vendor has other limits, keys and request shapes: always worth a try.
+        fallback=True,
+        retry_after=retry_after_seconds(headers) if retryable else None,
+        status_code=status,
+    )
+
+
+def timeout_error(vendor: str, timeout: float) -> ProviderError:
+    return ProviderError(
+        f"{vendor} did not answer within {timeout:g} s", code="timeout", retryable=True
+    )
+
+
+def connection_error(vendor: str, detail: str) -> ProviderError:
+    return ProviderError(
+        f"{vendor} could not be reached: {detail}"[:1000], code="connection_error", retryable=True
+    )
+
+
+def malformed(vendor: str, what: str) -> ProviderError:
+    # A 200 with a body we cannot read may already have been billed: fall back, don't repeat.
+    return ProviderError(
+        f"{vendor} sent a malformed response: {what}"[:1000],
+        code="malformed_response",
+        retryable=False,
+    )
+
+
+def require(value: Any, kind: type | tuple[type, ...], vendor: str, what: str) -> Any:
+    wrong_bool = isinstance(value, bool) and kind is not bool  # bool is an int in Python
+    if wrong_bool or not isinstance(value, kind):
+        raise malformed(vendor, f"{what} is missing or not a {getattr(kind, '__name__', kind)}")
+    return value
+
+
+def story_prompt(request: StoryRequest) -> tuple[str, str]:
+    """System and user text for an LLM, with a previous attempt's failures fed back."""
+    user = request.user_prompt
+    if request.feedback:
+        problems = "\n".join(f"- {item}" for item in request.feedback)
+        user = (
+            f"{user}\n\nA previous draft had these problems; write a new story that fixes "
+            f"them:\n{problems}"
+        )
+    return request.system_prompt, user
+
+
+_QUOTES = "\"'\u2018\u2019\u201c\u201d"
+_TITLE_PREFIX = re.compile(r"^\s*(?:#+\s*)?(?:\*\*)?\s*(?:title\s*:\s*)?", re.IGNORECASE)
+
+
+def split_title(reply: str) -> tuple[str, str]:
+    """An LLM reply → (title, text): the first line is the title (without quotes, ``#``,
+    ``**`` or ``Title:``), the rest are paragraphs joined by one blank line."""
+    lines = reply.strip().splitlines()
+    if not lines:
+        return "", ""
+    title = _TITLE_PREFIX.sub("", lines[0]).strip().strip("*").strip().strip(_QUOTES).strip()
+    body = "\n".join(lines[1:])
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", body) if p.strip()]
+    if not paragraphs:
+        # One block only: no title line after all.
+        return "", " ".join(reply.split())
+    return title, "\n\n".join(paragraphs)
+
+
+def wav_duration(audio: bytes) -> float | None:
+    try:
+        with wave.open(io.BytesIO(audio)) as wav:
+            return wav.getnframes() / float(wav.getframerate())
+    except (wave.Error, EOFError, ZeroDivisionError):
+        return None
+
+
+def speakable_text(text: str) -> str:
+    """Collapse whitespace; vendors bill the characters they get, so send no padding."""
+    return " ".join(text.split())

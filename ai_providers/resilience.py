@@ -1,0 +1,141 @@
+"""The gateway's one retry layer and its per-provider circuit breaker.
+
+Retries: exponential backoff with full jitter (AWS architecture blog, "Exponential Backoff And
+Jitter"), except that a vendor's ``Retry-After`` is obeyed when it is at most
+``MIRA_AI_RETRY_AFTER_CAP_SECONDS``; a longer one means "not soon", so the gateway moves on to
+the next provider instead of holding a worker.
+
+Circuit breaker: after ``MIRA_AI_CIRCUIT_FAILURES`` consecutive failures a provider is *open*
+(calls fail fast, the chain moves on) for ``MIRA_AI_CIRCUIT_COOLDOWN_SECONDS``; then one caller
+in the whole deployment gets to *probe* it (half-open). Success closes it, failure re-opens it.
+The state lives in Django's cache (Redis when ``REDIS_URL`` is set) so every web and worker
+process sees the same circuit.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+# The seam tests replace to observe waits without spending them. Nothing else should.
+sleep = time.sleep
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int  # tries per provider, the first included
+    base_delay: float
+    max_delay: float
+    retry_after_cap: float
+
+    @classmethod
+    def from_settings(cls) -> RetryPolicy:
+        return cls(
+            attempts=max(1, int(settings.MIRA_AI_RETRY_ATTEMPTS)),
+            base_delay=max(0.0, float(settings.MIRA_AI_RETRY_BASE_DELAY)),
+            max_delay=max(0.0, float(settings.MIRA_AI_RETRY_MAX_DELAY)),
+            retry_after_cap=max(0.0, float(settings.MIRA_AI_RETRY_AFTER_CAP_SECONDS)),
+        )
+
+    def wait_before(self, retry: int, retry_after: float | None) -> float | None:
+        """Seconds to wait before retry number ``retry`` (1 = the first retry), or None when
+        the vendor asked for longer than the cap and the caller should fall back instead."""
+        if retry_after is not None and retry_after >= 0:
+            if retry_after > self.retry_after_cap:
+                return None
+            return retry_after
+        ceiling = min(self.max_delay, self.base_delay * (2 ** (retry - 1)))
+        return random.uniform(0, ceiling)
+
+
+CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
+
+
+@dataclass(frozen=True)
+class CircuitDecision:
+    allowed: bool
+    state: str  # closed | open | half_open
+    probe: bool = False  # this caller is the one half-open probe
+    retry_in: float = 0.0  # while open: seconds until a probe is allowed
+
+
+class CircuitBreaker:
+    """Consecutive-failure breaker for one provider, shared through the cache."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.threshold = max(1, int(settings.MIRA_AI_CIRCUIT_FAILURES))
+        self.cooldown = max(0.0, float(settings.MIRA_AI_CIRCUIT_COOLDOWN_SECONDS))
+        prefix = f"ai:circuit:{name}:"
+        self._failures = prefix + "failures"
+        self._open_until = prefix + "open_until"
+        self._probe = prefix + "probe"
+
+    def _probe_ttl(self) -> int:
+        # A probe that never reports back (its worker died) must not keep the circuit shut:
+        # the lock expires and the next caller probes.
+        return max(1, int(self.cooldown) + int(settings.MIRA_AI_CIRCUIT_PROBE_TIMEOUT_SECONDS))
+
+    def state(self) -> str:
+        open_until = cache.get(self._open_until)
+        if open_until is None:
+            return CLOSED
+        return OPEN if time.time() < open_until else HALF_OPEN
+
+    def before_call(self) -> CircuitDecision:
+        open_until = cache.get(self._open_until)
+        if open_until is None:
+            return CircuitDecision(True, CLOSED)
+        now = time.time()
+        if now < open_until:
+            return CircuitDecision(False, OPEN, retry_in=open_until - now)
+        # Cool-down over: cache.add is atomic (SET NX on Redis), so exactly one caller probes.
+        if cache.add(self._probe, 1, timeout=self._probe_ttl()):
+            return CircuitDecision(True, HALF_OPEN, probe=True)
+        return CircuitDecision(False, HALF_OPEN)
+
+    def record_success(self) -> None:
+        if cache.get(self._open_until) is not None:
+            logger.info("circuit closed", extra={"vendor": self.name})
+        cache.delete_many([self._failures, self._open_until, self._probe])
+
+    def record_failure(self, *, probe: bool = False) -> bool:
+        """Count a failure; return True when this failure opened (or re-opened) the circuit."""
+        # Failures older than a few cool-downs are not "consecutive" in any useful sense.
+        window = max(60, int(self.cooldown * 4))
+        cache.add(self._failures, 0, timeout=window)
+        try:
+            failures = cache.incr(self._failures)
+        except ValueError:  # expired between add and incr
+            cache.set(self._failures, 1, timeout=window)
+            failures = 1
+        if probe or failures >= self.threshold:
+            cache.set(self._open_until, time.time() + self.cooldown, timeout=None)
+            cache.delete(self._probe)
+            logger.warning(
+                "circuit opened",
+                extra={"vendor": self.name, "failures": failures, "cooldown": self.cooldown},
+            )
+            return True
+        return False
+
+    def release_probe(self) -> None:
+        """Give up the half-open probe without a verdict (the call failed for our own reasons)."""
+        cache.delete(self._probe)
+
+    def reset(self) -> None:
+        cache.delete_many([self._failures, self._open_until, self._probe])
+
+
+def circuit_reset(names: Iterable[str]) -> None:
+    """Close the named circuits (ops after an incident; tests between cases)."""
+    for name in names:
+        CircuitBreaker(name).reset()
