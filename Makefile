@@ -21,6 +21,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 migrate: $(STAMP)
 	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py sync_prompts
 
 demo: migrate
 	$(PY) manage.py tell_story --drawing samples/drawing.png --kid-name Mia --age 5 \
@@ -37,6 +38,7 @@ format: $(STAMP)
 test: lint
 	DJANGO_ENV=test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_ENV=test $(PY) manage.py check
+	DJANGO_ENV=test $(PY) manage.py check_prompts
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 serve: migrate

@@ -236,4 +236,4 @@ class Story(models.Model):
 
     @property
     def total_cost(self) -> Decimal:
-        return self.total_cost_usd or Decimal("0")
+        return Decimal("0.0000") if self.total_cost_usd is None else self.total_cost_usd

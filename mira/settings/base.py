@@ -44,6 +44,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early: during maintenance the API answers 503 before sessions or auth touch the database.
+    "mira.middleware.MaintenanceModeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -97,6 +99,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "mira",
+            # Runtime settings check a stamp here on every read: a Redis outage must fail fast
+            # (readers then go to the database) rather than hang requests.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
@@ -169,6 +174,37 @@ MIRA_PROMPTS_DIR = Path(env("MIRA_PROMPTS_DIR", default=str(BASE_DIR / "prompts"
 # Salt for the hashed user ids sent to vendors; never send raw ids or names.
 MIRA_VENDOR_USER_SALT = env("MIRA_VENDOR_USER_SALT", default=SECRET_KEY)
 MIRA_MAX_DRAWING_BYTES = env.int("MIRA_MAX_DRAWING_BYTES", default=10 * 1024 * 1024)
+# Recorded story ideas (docs/audio-input.md): size and length limits, and the transcription
+# confidence (0-1) below which a story fails with `transcription_unclear` instead of guessing.
+MIRA_MAX_AUDIO_BYTES = env.int("MIRA_MAX_AUDIO_BYTES", default=10 * 1024 * 1024)
+MIRA_MAX_AUDIO_SECONDS = env.float("MIRA_MAX_AUDIO_SECONDS", default=120.0)
+MIRA_TRANSCRIPTION_MIN_CONFIDENCE = env.float("MIRA_TRANSCRIPTION_MIN_CONFIDENCE", default=0.3)
+# Usage limits (docs/usage.md): the zone whose midnight resets daily and monthly limits, and
+# how long a reservation may stay open before the scheduled job reclaims it (a call's must
+# outlast the slowest call with retries; a story hold's, the slowest story with retries).
+MIRA_USAGE_TIMEZONE = env("MIRA_USAGE_TIMEZONE", default="UTC")
+MIRA_USAGE_CALL_RESERVATION_TIMEOUT = env.int("MIRA_USAGE_CALL_RESERVATION_TIMEOUT", default=900)
+MIRA_USAGE_STORY_HOLD_TIMEOUT = env.int("MIRA_USAGE_STORY_HOLD_TIMEOUT", default=7200)
+MIRA_USAGE_RECLAIM_EVERY_MINUTES = env.int("MIRA_USAGE_RECLAIM_EVERY_MINUTES", default=5)
+# Alerts from config/ai_providers.yaml `monitoring`: who hears about them, and how often.
+MIRA_ALERT_EMAILS = env.list("MIRA_ALERT_EMAILS", default=[])
+MIRA_ALERT_FROM_EMAIL = env("MIRA_ALERT_FROM_EMAIL", default="alerts@mira.invalid")
+MIRA_ALERT_WEBHOOK_URL = env("MIRA_ALERT_WEBHOOK_URL", default="")
+MIRA_ALERT_WEBHOOK_TIMEOUT = env.float("MIRA_ALERT_WEBHOOK_TIMEOUT", default=5.0)
+MIRA_ALERT_EVERY_MINUTES = env.int("MIRA_ALERT_EVERY_MINUTES", default=5)
+MIRA_ALERT_DEDUP_MINUTES = env.int("MIRA_ALERT_DEDUP_MINUTES", default=60)
+MIRA_ALERT_LOOKBACK_MINUTES = env.int("MIRA_ALERT_LOOKBACK_MINUTES", default=15)
+MIRA_ALERT_MIN_CALLS = env.int("MIRA_ALERT_MIN_CALLS", default=20)
+# The AI gateway's one retry layer (the SDKs' own retries are off): tries per provider,
+# full-jitter exponential backoff, and the longest vendor Retry-After worth waiting for.
+MIRA_AI_RETRY_ATTEMPTS = env.int("MIRA_AI_RETRY_ATTEMPTS", default=3)
+MIRA_AI_RETRY_BASE_DELAY = env.float("MIRA_AI_RETRY_BASE_DELAY", default=0.5)
+MIRA_AI_RETRY_MAX_DELAY = env.float("MIRA_AI_RETRY_MAX_DELAY", default=8.0)
+MIRA_AI_RETRY_AFTER_CAP_SECONDS = env.float("MIRA_AI_RETRY_AFTER_CAP_SECONDS", default=60.0)
+# Per-provider circuit breaker, shared by every process through the cache.
+MIRA_AI_CIRCUIT_FAILURES = env.int("MIRA_AI_CIRCUIT_FAILURES", default=5)
+MIRA_AI_CIRCUIT_COOLDOWN_SECONDS = env.float("MIRA_AI_CIRCUIT_COOLDOWN_SECONDS", default=30.0)
+MIRA_AI_CIRCUIT_PROBE_TIMEOUT_SECONDS = env.int("MIRA_AI_CIRCUIT_PROBE_TIMEOUT_SECONDS", default=120)
 
 LOG_FORMAT = env("LOG_FORMAT", default="text")  # text | json
 LOGGING = {

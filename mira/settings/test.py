@@ -1,5 +1,6 @@
 """Test runs: fast hashing, isolated media, tasks run in-process."""
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -11,3 +12,11 @@ MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="mira-test-media-"))
 Q_SYNC = True
 Q_CLUSTER["sync"] = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# On SQLite the test database is a file, not shared memory: the pipeline's worker threads open
+# their own connections, and a file with WAL and a busy timeout lets them wait for the write
+# lock instead of failing with "database table is locked".
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"mira-test-{os.getpid()}.sqlite3")
+    }  # noqa: F405

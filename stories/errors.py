@@ -1,0 +1,16 @@
+from typing import Any
+
+from rest_framework import status
+
+from mira.errors import ApplicationError
+
+
+class StoryFailed(ApplicationError):
+    """A stage cannot succeed for this story (unsafe input, failed checks); not retried."""
+
+    code = "story_failed"
+    http_status = status.HTTP_422_UNPROCESSABLE_ENTITY
+
+    def __init__(self, message: str, *, warnings: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.warnings = warnings or []

@@ -1,0 +1,158 @@
+"""Run a story's pipeline, resuming at the first unfinished stage.
+
+A worker that dies mid-story is retried by django-q2; finished stages are skipped, so nothing
+already paid for is paid again. Failures that no retry can fix (``ApplicationError``) end the
+story with a reason the parent can read; anything else is re-raised for django-q2 to retry,
+until ``MAX_ATTEMPTS``.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ai_providers.selectors import story_totals
+from mira.errors import ApplicationError
+from usage.services import story_hold_close
+
+from ..models import Stage, Story, StoryStatus
+from . import stages
+from .checkpoints import stage_complete
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = settings.Q_CLUSTER.get("max_attempts", 3)
+Progress = Callable[[str, str], None]
+
+SEQUENTIAL = (
+    (Stage.ANALYSE_INPUT, stages.analyse_input),
+    (Stage.BUILD_CONTEXT, stages.build_context),
+    (Stage.GENERATE_STORY, stages.generate_story),
+    (Stage.CHECK_SAFETY, stages.check_safety),
+)
+
+
+def _start(story_id: uuid.UUID) -> Story | None:
+    with transaction.atomic():
+        story = Story.objects.select_for_update().get(pk=story_id)
+        if story.status in (StoryStatus.READY, StoryStatus.FAILED):
+            return None
+        story.status = StoryStatus.PROCESSING
+        story.attempts += 1
+        story.started_at = story.started_at or timezone.now()
+        story.save(update_fields=["status", "attempts", "started_at", "updated_at"])
+    return story
+
+
+def _fail(story_id: uuid.UUID, code: str, detail: str, warnings: list[str] | None = None) -> None:
+    with transaction.atomic():
+        story = Story.objects.select_for_update().get(pk=story_id)
+        story.status = StoryStatus.FAILED
+        story.failure_code = code
+        story.failure_detail = detail
+        story.content_warnings = [*story.content_warnings, *(warnings or [])]
+        story.finished_at = timezone.now()
+        story.save(
+            update_fields=[
+                "status",
+                "failure_code",
+                "failure_detail",
+                "content_warnings",
+                "finished_at",
+                "updated_at",
+            ]
+        )
+    _record_totals(story_id)
+    # Give back what the story's usage hold did not use (its calls settled or released
+    # already), and let abuse detection count safety rejections.
+    story_hold_close(story_id=story_id, user_id=story.owner_id, outcome=code)
+    logger.info("story failed", extra={"story_id": str(story_id), "code": code})
+
+
+def _record_totals(story_id: uuid.UUID) -> None:
+    totals = story_totals(story_id=story_id)
+    Story.objects.filter(pk=story_id).update(
+        total_cost_usd=totals.total_cost_usd,
+        cost_breakdown=totals.cost_breakdown,
+        processing_breakdown=totals.processing_breakdown,
+    )
+
+
+def _store(story_id: uuid.UUID) -> None:
+    story = Story.objects.get(pk=story_id)
+    totals = story_totals(story_id=story_id)
+    finished = timezone.now()
+    stage_complete(
+        story_id,
+        Stage.STORE,
+        ms=0,
+        fields={
+            "status": StoryStatus.READY,
+            "current_stage": Stage.STORE.value,
+            "total_cost_usd": totals.total_cost_usd,
+            "cost_breakdown": totals.cost_breakdown,
+            "processing_breakdown": totals.processing_breakdown,
+            "total_processing_time_ms": round((finished - story.started_at).total_seconds() * 1000),
+            "finished_at": finished,
+        },
+    )
+    story_hold_close(story_id=story_id, user_id=story.owner_id, outcome="ready")
+
+
+def run(story_id: uuid.UUID, *, progress: Progress | None = None) -> Story:
+    """Run (or resume) the pipeline; returns the story in its final or current state."""
+    note = progress or (lambda stage, event: None)
+    story = _start(story_id)
+    if story is None:
+        return Story.objects.get(pk=story_id)
+    try:
+        for stage, function in SEQUENTIAL:
+            if stage.value in story.completed_stages:
+                continue
+            note(stage.value, "start")
+            function(story_id)
+            note(stage.value, "done")
+        done = set(Story.objects.values_list("completed_stages", flat=True).get(pk=story_id))
+        # Narration (+ word timing) and the cover need nothing from each other: run together.
+        branches = []
+        if not {Stage.NARRATE.value, Stage.TIME_WORDS.value} <= done:
+            branches.append(("narrate+time_words", stages.narrate_and_time, (story_id, done)))
+        if Stage.PAINT_COVER.value not in done:
+            branches.append(("paint_cover", stages.paint_cover, (story_id,)))
+        if branches:
+            for name, _, _ in branches:
+                note(name, "start")
+            with ThreadPoolExecutor(max_workers=len(branches)) as pool:
+                futures = [
+                    (name, pool.submit(stages.in_own_connection, fn, *args))
+                    for name, fn, args in branches
+                ]
+                errors = []
+                for name, future in futures:
+                    try:
+                        future.result()
+                        note(name, "done")
+                    except BaseException as exc:  # collect both branches before raising
+                        errors.append(exc)
+                if errors:
+                    raise errors[0]
+        note(Stage.STORE.value, "start")
+        _store(story_id)
+        note(Stage.STORE.value, "done")
+    except ApplicationError as exc:
+        _fail(story_id, exc.code, exc.message, getattr(exc, "warnings", None))
+    except Exception:
+        attempts = Story.objects.values_list("attempts", flat=True).get(pk=story_id)
+        if attempts >= MAX_ATTEMPTS:
+            logger.exception("story failed for good", extra={"story_id": str(story_id)})
+            _fail(story_id, "internal_error", "Something went wrong while making this story.")
+        else:
+            logger.exception("story attempt failed; will retry", extra={"story_id": str(story_id)})
+            raise
+    return Story.objects.get(pk=story_id)

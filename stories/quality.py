@@ -1,0 +1,218 @@
+"""Quality checks on a generated story, from the prompt version's ``quality_checks`` block.
+
+Every failure is one sentence that is fed back to the generator on the single regeneration
+and, if the second attempt fails too, stored in the story's ``content_warnings``. The names
+of the checks are ``prompts_app.documents.QUALITY_ELEMENTS`` and ``CONTENT_FILTERS``; the
+content team picks among them in the YAML, and validation refuses names that do not exist.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .models import age_group
+
+DEFAULT_BANDS = {"short": (150, 300), "medium": (300, 600), "long": (600, 1000)}
+POSITIVE_WORDS = re.compile(
+    r"\b(smil\w*|happ\w*|laugh\w*|joy\w*|proud|love\w*|warm\w*|kind\w*|brave\w*|"
+    r"friend\w*|glad|wonderful|best|hug\w*|cosy|cozy|safe|sleep\w*|dream\w*|bright\w*|"
+    r"celebrat\w*|together|thank\w*|grin\w*|delight\w*|cheer\w*|hope\w*|calm\w*|peace\w*)\b",
+    re.IGNORECASE,
+)
+# A last sentence built on these words ends the story on a low note, whatever came before.
+NEGATIVE_ENDING = re.compile(
+    r"\b(sad|sadly|alone|lonely|cried|crying|scared|afraid|lost forever|never again|"
+    r"gone forever|hurt|angry|worst|terrible|awful)\b",
+    re.IGNORECASE,
+)
+
+# Whole words (and their simple inflections) that a children's story must not contain. Each
+# list is kept to words with no innocent everyday sense in a story for ages 2-12: "kick" (a
+# ball) or "smoke" (a chimney) are not here on purpose.
+_FILTER_WORDS = {
+    "no_violence": (
+        r"kill\w*|murder\w*|stab\w*|shoot\w*|shot dead|guns?|rifles?|pistols?|bombs?|"
+        r"blood\w*|bleed\w*|weapons?|wars?|corpses?|dead bod(?:y|ies)|wound(?:s|ed)?|"
+        r"injur\w*|strangl\w*|slaughter\w*|punch(?:ed|es|ing)|beat(?:s|en)? up|torture\w*"
+    ),
+    "no_scary_themes": (
+        r"zombies?|demons?|devils?|horror|horrif\w*|terrified|terrifying|haunted|creepy|"
+        r"nightmares?|evil|gore|gory|kidnap\w*|abduct\w*|skulls?|coffins?|graveyards?"
+    ),
+    "no_inappropriate_content": (
+        r"sex\w*|naked|nude|drunk\w*|beer|wine|vodka|whisk(?:e)?y|alcohol\w*|cigarettes?|"
+        r"drugs?|cocaine|gambl\w*|vap(?:e|ing)|damn|hell|crap"
+    ),
+    "family_friendly": r"stupid|idiots?|dumb|shut up|hate[sd]?|ugly|losers?|fatso|moron\w*",
+}
+CONTENT_FILTERS: dict[str, re.Pattern[str]] = {
+    name: re.compile(rf"\b(?:{words})\b", re.IGNORECASE) for name, words in _FILTER_WORDS.items()
+}
+FILTER_LABELS = {
+    "no_violence": "violence",
+    "no_scary_themes": "a scary theme",
+    "no_inappropriate_content": "content unsuitable for children",
+    "family_friendly": "unkind language",
+}
+DEFAULT_VOCABULARY = {
+    "2-3": {"max_long_word_share": 0.12, "max_average_sentence_words": 14},
+    "4-6": {"max_long_word_share": 0.16, "max_average_sentence_words": 18},
+    "7-9": {"max_long_word_share": 0.20, "max_average_sentence_words": 22},
+    "10-12": {"max_long_word_share": 0.26, "max_average_sentence_words": 26},
+}
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
+_SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?:\s+|$)")
+_VOWEL_GROUPS = re.compile(r"[aeiouy]+")
+
+
+def length_band(length: str, quality_checks: dict[str, Any] | None = None) -> tuple[int, int]:
+    bands = (quality_checks or {}).get("length_bands") or {}
+    band = bands.get(length) or DEFAULT_BANDS[length]
+    return int(band[0]), int(band[1])
+
+
+def syllables(word: str) -> int:
+    """An English syllable estimate (vowel groups, silent final e); good enough to tell
+    "cat" from "extraordinary", which is all the vocabulary check needs."""
+    word = word.lower().strip("'")
+    if word.endswith("'s"):
+        word = word[:-2]
+    if len(word) <= 3:
+        return 1
+    count = len(_VOWEL_GROUPS.findall(word))
+    if word.endswith("e") and not word.endswith(("le", "ee", "ye")) and count > 1:
+        count -= 1
+    if (
+        word.endswith(("ed", "es"))
+        and not word.endswith(("ted", "ded", "ses", "zes", "ces", "ges"))
+        and count > 1
+    ):
+        count -= 1
+    return max(count, 1)
+
+
+def vocabulary_measures(text: str, *, names: Iterable[str] = ()) -> tuple[float, float]:
+    """(share of words with three or more syllables, average words per sentence). Names are
+    left out: "Anastasia" is not hard vocabulary."""
+    skip = {n.lower() for n in names if n}
+    words = [w for w in _WORD.findall(text) if w.lower() not in skip]
+    if not words:
+        return 0.0, 0.0
+    long_share = sum(1 for w in words if syllables(w) >= 3) / len(words)
+    sentences = [s for s in _SENTENCE_END.split(text) if _WORD.search(s)]
+    average = len(_WORD.findall(text)) / max(len(sentences), 1)
+    return long_share, average
+
+
+def _last_sentence(paragraph: str) -> str:
+    parts = [s for s in _SENTENCE_END.split(paragraph.strip()) if s.strip()]
+    return parts[-1] if parts else ""
+
+
+def _check_name(text: str, ctx: dict[str, Any], checks: dict[str, Any]) -> list[str]:
+    name = ctx["kid_name"]
+    if name and not re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE):
+        return [f"the child's name ({name}) is not mentioned"]
+    return []
+
+
+def _check_ending(text: str, ctx: dict[str, Any], checks: dict[str, Any]) -> list[str]:
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    if not paragraphs or not POSITIVE_WORDS.search(paragraphs[-1]):
+        return ["the ending is not clearly positive and encouraging"]
+    if NEGATIVE_ENDING.search(_last_sentence(paragraphs[-1])):
+        return ["the last sentence ends on a sad or worried note; end warmly"]
+    return []
+
+
+def _check_vocabulary(text: str, ctx: dict[str, Any], checks: dict[str, Any]) -> list[str]:
+    age = ctx.get("kid_age")
+    if age is None:
+        return []
+    group = age_group(age)
+    limits = (checks.get("vocabulary") or DEFAULT_VOCABULARY).get(group) or DEFAULT_VOCABULARY[
+        group
+    ]
+    share, average = vocabulary_measures(text, names=ctx.get("names", ()))
+    failures = []
+    if share > float(limits["max_long_word_share"]):
+        failures.append(
+            f"vocabulary: {share:.0%} of words have three or more syllables, at most "
+            f"{float(limits['max_long_word_share']):.0%} for ages {group}; use shorter words"
+        )
+    if average > float(limits["max_average_sentence_words"]):
+        failures.append(
+            f"sentences average {average:.1f} words, at most {limits['max_average_sentence_words']} "
+            f"for ages {group}; use shorter sentences"
+        )
+    return failures
+
+
+def _check_avoid_topics(text: str, ctx: dict[str, Any], checks: dict[str, Any]) -> list[str]:
+    failures = []
+    for topic in ctx.get("avoid_topics") or ():
+        words = [w for w in _WORD.findall(topic.lower()) if len(w) > 2]
+        if not words:
+            continue
+        # "spiders" is avoided as "spider" and "spiders"; a phrase needs all its words.
+        if all(re.search(rf"\b{re.escape(w.rstrip('s'))}s?\b", text, re.IGNORECASE) for w in words):
+            failures.append(f"mentions '{topic}', which the parent asked to avoid")
+    return failures
+
+
+ELEMENT_CHECKS: dict[str, Callable[[str, dict[str, Any], dict[str, Any]], list[str]]] = {
+    "child_name_mentioned": _check_name,
+    "positive_ending": _check_ending,
+    "age_appropriate_vocabulary": _check_vocabulary,
+    "avoid_topics_respected": _check_avoid_topics,
+}
+DEFAULT_ELEMENTS = ("child_name_mentioned", "positive_ending")
+
+
+def story_failures(
+    text: str,
+    *,
+    kid_name: str,
+    length: str,
+    quality_checks: dict[str, Any] | None = None,
+    kid_age: int | None = None,
+    avoid_topics: Iterable[str] = (),
+    names: Iterable[str] = (),
+) -> list[str]:
+    """What is wrong with ``text``, as sentences fed back to the generator; empty when fine.
+
+    ``quality_checks`` is the prompt version's block; without one, the length band, the
+    child's name and a positive ending are still checked."""
+    checks = quality_checks or {}
+    failures = []
+    low, high = length_band(length, checks)
+    count = len(text.split())
+    if not low <= count <= high:
+        failures.append(f"length: {count} words, need {low}-{high} for a {length} story")
+    elif not checks.get("min_word_count", 0) <= count <= checks.get("max_word_count", count):
+        failures.append(
+            f"length: {count} words, need {checks.get('min_word_count')}-{checks.get('max_word_count')}"
+        )
+    ctx = {
+        "kid_name": kid_name,
+        "kid_age": kid_age,
+        "avoid_topics": tuple(avoid_topics),
+        "names": (kid_name, *names),
+    }
+    for element in checks.get("required_elements") or DEFAULT_ELEMENTS:
+        check = ELEMENT_CHECKS.get(element)
+        if check is not None:  # unknown names are refused when the prompt is saved
+            failures.extend(check(text, ctx, checks))
+    for name in checks.get("content_filters") or ():
+        pattern = CONTENT_FILTERS.get(name)
+        if pattern is None:
+            continue
+        found = sorted({m.group(0).lower() for m in pattern.finditer(text)})
+        if found:
+            failures.append(
+                f"contains {FILTER_LABELS[name]} ({', '.join(found[:5])}); leave it out"
+            )
+    return failures

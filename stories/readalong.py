@@ -1,0 +1,54 @@
+"""The read-along page: the story's words as spans carrying their times, and the audio."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from django.template.loader import render_to_string
+
+from .models import Story
+
+
+def paragraphs_with_times(text: str, timestamps: list[dict] | None) -> list[list[dict[str, Any]]]:
+    """Paragraphs of ``{"i","word","start","end"}``; timestamps are one per token, in order."""
+    times = timestamps or []
+    index = 0
+    paragraphs = []
+    for paragraph in text.split("\n\n"):
+        words = []
+        for token in paragraph.split():
+            mark = times[index] if index < len(times) else {}
+            words.append(
+                {"i": index, "word": token, "start": mark.get("start"), "end": mark.get("end")}
+            )
+            index += 1
+        if words:
+            paragraphs.append(words)
+    return paragraphs
+
+
+def render_read_along(story: Story, *, audio_src: str, cover_src: str | None) -> str:
+    return render_to_string(
+        "stories/read_along.html",
+        {
+            "story": story,
+            "paragraphs": paragraphs_with_times(story.text, story.word_timestamps),
+            "audio_src": audio_src,
+            "cover_src": cover_src,
+            "kid_name": story.kid.name,
+        },
+    )
+
+
+def data_uri(mime_type: str, data: bytes) -> str:
+    return f"data:{mime_type};base64,{base64.b64encode(data).decode()}"
+
+
+def render_self_contained(story: Story, *, audio: bytes, cover: bytes | None) -> str:
+    """The page with audio and cover embedded, for opening from disk with no server."""
+    return render_read_along(
+        story,
+        audio_src=data_uri("audio/wav", audio),
+        cover_src=data_uri("image/png", cover) if cover else None,
+    )

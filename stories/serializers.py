@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from .access import signed_url
+from .models import KidProfile, ReadingLevel, Story, StoryLength, StoryStatus, StoryType
+
+
+class KidInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=40, trim_whitespace=True)
+    age = serializers.IntegerField(min_value=2, max_value=12)
+    interests = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, default=list, max_length=10
+    )
+    reading_level = serializers.ChoiceField(
+        choices=ReadingLevel.choices, default=ReadingLevel.EARLY
+    )
+    accessibility_needs = serializers.CharField(
+        max_length=500, required=False, default="", allow_blank=True
+    )
+
+
+class KidOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = KidProfile
+        fields = [
+            "id",
+            "name",
+            "age",
+            "interests",
+            "reading_level",
+            "accessibility_needs",
+            "created_at",
+        ]
+
+
+class StoryInputSerializer(serializers.Serializer):
+    kid = serializers.UUIDField()
+    drawing = serializers.FileField(required=False, allow_empty_file=True)
+    text = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
+    story_type = serializers.ChoiceField(choices=StoryType.choices, default=StoryType.ADVENTURE)
+    story_length = serializers.ChoiceField(choices=StoryLength.choices, default=StoryLength.SHORT)
+    special_requests = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=300
+    )
+
+    def validate(self, attrs):
+        if "drawing" in attrs and attrs["text"].strip():
+            raise serializers.ValidationError(
+                {"drawing": ["Send a drawing or a text idea, not both."]}
+            )
+        if "drawing" not in attrs and not attrs["text"].strip():
+            raise serializers.ValidationError(
+                {"drawing": ["Send a drawing (PNG or JPEG) or a text idea."]}
+            )
+        return attrs
+
+
+class StorySerializer(serializers.ModelSerializer):
+    kid = serializers.UUIDField(source="kid_id")
+    status_url = serializers.SerializerMethodField()
+    failure = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Story
+        fields = [
+            "id",
+            "kid",
+            "status",
+            "current_stage",
+            "status_url",
+            "input_kind",
+            "story_type",
+            "story_length",
+            "language",
+            "created_at",
+            "updated_at",
+            "failure",
+            "content_warnings",
+        ]
+
+    def get_status_url(self, story: Story) -> str:
+        return self.context["request"].build_absolute_uri(f"/api/v1/stories/{story.id}/")
+
+    def get_failure(self, story: Story):
+        if story.status != StoryStatus.FAILED:
+            return None
+        return {"code": story.failure_code, "detail": story.failure_detail}
+
+    def to_representation(self, story: Story):
+        data = super().to_representation(story)
+        if story.status == StoryStatus.READY:
+            request = self.context["request"]
+            absolute = request.build_absolute_uri
+            data.update(
+                title=story.title,
+                text=story.text,
+                audio_url=absolute(signed_url("stories:media", story.id, kind="audio")),
+                audio_duration_seconds=story.audio_duration_seconds,
+                cover_url=absolute(signed_url("stories:media", story.id, kind="cover")),
+                read_along_url=absolute(signed_url("stories:read-along", story.id)),
+                word_timestamps=story.word_timestamps,
+                total_cost_usd=str(story.total_cost),
+                cost_breakdown=story.cost_breakdown,
+                processing_breakdown=story.processing_breakdown,
+                total_processing_time_ms=story.total_processing_time_ms,
+                prompt_version=story.prompt_version,
+            )
+        return data

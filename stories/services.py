@@ -1,0 +1,170 @@
+"""Writes and business flows of the stories app."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, connection, transaction
+from django_q.tasks import async_task
+
+from ai_providers.errors import AIServicesDisabled
+from mira.errors import InvalidInput
+from remoteconfig.errors import StoriesAtCapacity
+from remoteconfig.guards import rate_limit_check
+from remoteconfig.selectors import config_get
+from usage.services import story_admit, story_hold_close
+
+from .media import validate_drawing
+from .models import InputKind, KidProfile, Story, StoryLength, StoryStatus, StoryType
+
+logger = logging.getLogger(__name__)
+
+MAX_SPECIAL_REQUESTS = 300
+MAX_INPUT_TEXT = 2000
+
+
+def kid_create(
+    *,
+    parent,
+    name: str,
+    age: int,
+    interests: Iterable[str] = (),
+    reading_level: str = "early",
+    accessibility_needs: str = "",
+) -> KidProfile:
+    kid = KidProfile(
+        parent=parent,
+        name=name.strip(),
+        age=age,
+        interests=[i.strip() for i in interests if i and i.strip()],
+        reading_level=reading_level,
+        accessibility_needs=accessibility_needs.strip(),
+    )
+    kid.full_clean()
+    kid.save()
+    return kid
+
+
+def enqueue_pipeline(story_id: uuid.UUID) -> None:
+    async_task(
+        "stories.tasks.run_pipeline", str(story_id), task_name=f"story-{story_id}", group="stories"
+    )
+
+
+# Any fixed number: the advisory lock that serialises "count stories in flight, then add one".
+IN_FLIGHT_LOCK_ID = 0x4D495241  # "MIRA"
+
+
+def _check_ai_switched_on() -> None:
+    """Ops' emergency switch: no new story while AI is off (queued ones fail in the gateway)."""
+    if not config_get("ai_services_enabled"):
+        raise AIServicesDisabled(
+            "Story making is paused for maintenance; please try again later.",
+            retry_after=config_get("maintenance_retry_after_seconds"),
+        )
+
+
+def _check_in_flight_cap() -> None:
+    """Refuse a new story while ``max_stories_in_flight`` are queued or processing.
+
+    Runs inside the transaction that creates the story; on PostgreSQL a transaction-scoped
+    advisory lock makes count-then-insert atomic, so two requests cannot both take the last
+    slot (SQLite's IMMEDIATE transactions already serialise writers)."""
+    cap = config_get("max_stories_in_flight")
+    if cap is None:
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IN_FLIGHT_LOCK_ID])
+    in_flight = Story.objects.filter(
+        status__in=(StoryStatus.QUEUED, StoryStatus.PROCESSING)
+    ).count()
+    if in_flight >= cap:
+        raise StoriesAtCapacity(
+            "Mira is very busy right now; please try again in a few minutes.",
+            retry_after=60,
+        )
+
+
+def story_request(
+    *,
+    owner,
+    kid_id: uuid.UUID,
+    story_type: str = StoryType.ADVENTURE,
+    story_length: str = StoryLength.SHORT,
+    drawing: bytes | None = None,
+    text: str = "",
+    special_requests: str = "",
+    language: str | None = None,
+    idempotency_key: str = "",
+    enqueue: bool = True,
+) -> tuple[Story, bool]:
+    """Validate a story request, store it as ``queued`` and start the pipeline after commit.
+
+    Returns ``(story, created)``; a repeated ``idempotency_key`` returns the first story.
+    """
+    if idempotency_key:
+        existing = Story.objects.filter(owner=owner, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing, False
+    kid = KidProfile.objects.filter(pk=kid_id, parent=owner).first()
+    if kid is None:
+        raise InvalidInput("No such kid profile.", field="kid")
+    if story_type not in StoryType.values:
+        raise InvalidInput(f"Unknown story type {story_type!r}.", field="story_type")
+    if story_length not in StoryLength.values:
+        raise InvalidInput(f"Unknown story length {story_length!r}.", field="story_length")
+    if (drawing is None) == (not text.strip()):
+        raise InvalidInput("Send exactly one of a drawing or a text idea.", field="drawing")
+    if len(special_requests) > MAX_SPECIAL_REQUESTS:
+        raise InvalidInput(f"At most {MAX_SPECIAL_REQUESTS} characters.", field="special_requests")
+    if len(text) > MAX_INPUT_TEXT:
+        raise InvalidInput(f"At most {MAX_INPUT_TEXT} characters.", field="text")
+    suffix = validate_drawing(drawing) if drawing is not None else None
+    _check_ai_switched_on()
+    rate_limit_check(name="story_requests_per_minute", subject=owner.pk)
+
+    preferences = getattr(owner, "story_preferences", None)
+
+    story = Story(
+        owner=owner,
+        kid=kid,
+        input_kind=InputKind.DRAWING if drawing is not None else InputKind.TEXT,
+        story_type=story_type,
+        story_length=story_length,
+        language=language or (preferences.language if preferences else "en"),
+        special_requests=special_requests.strip(),
+        input_text=text.strip(),
+        idempotency_key=idempotency_key,
+    )
+    # Usage admission: blocked account (403), burst of requests (429), tier restrictions
+    # (403), then the story's estimated total held against the limits (429) until it ends.
+    # Its own transaction, so a burst warning or block is kept even though we refuse.
+    story_admit(
+        user_id=owner.pk,
+        story_id=story.id,
+        story_length=story_length,
+        input_kind=story.input_kind,
+    )
+    try:
+        with transaction.atomic():
+            _check_in_flight_cap()
+            if drawing is not None:
+                story.drawing.save(f"drawing.{suffix}", ContentFile(drawing), save=False)
+            story.save()
+            if enqueue:
+                transaction.on_commit(lambda: enqueue_pipeline(story.id))
+    except IntegrityError:
+        story_hold_close(story_id=story.id, user_id=owner.pk, outcome="not_created")
+        # Two requests with the same idempotency key raced; the other one won.
+        if idempotency_key:
+            return Story.objects.get(owner=owner, idempotency_key=idempotency_key), False
+        raise
+    except BaseException:
+        story_hold_close(story_id=story.id, user_id=owner.pk, outcome="not_created")
+        raise
+    logger.info("story requested", extra={"story_id": str(story.id), "input": story.input_kind})
+    return story, True

@@ -1,0 +1,180 @@
+"""``manage.py tell_story`` as a person runs it: a subprocess, real files, exit codes."""
+
+import io
+import json
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from PIL import Image
+
+from mira.testing import subprocess_env
+from stories.tests.factories import drawing_bytes
+
+ROOT = Path(settings.BASE_DIR)
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def tell(*args: str) -> subprocess.CompletedProcess:
+    env = subprocess_env()
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "tell_story", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        cwd=ROOT,
+    )
+
+
+def test_json_output_and_files_for_the_sample(tmp_path):
+    out = tmp_path / "story"
+    result = tell(
+        "--drawing",
+        "samples/drawing.png",
+        "--kid-name",
+        "Mia",
+        "--age",
+        "5",
+        "--out",
+        str(out),
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert set(summary) >= {
+        "story_id",
+        "title",
+        "word_count",
+        "audio_seconds",
+        "files",
+        "stages",
+        "total_cost_usd",
+    }
+    assert 150 <= summary["word_count"] <= 300
+    assert summary["total_cost_usd"] == "0.0000"
+    assert set(summary["stages"]) >= {
+        "analyse_input",
+        "generate_story",
+        "narrate",
+        "time_words",
+        "paint_cover",
+    }
+    for name in ("story.txt", "story.wav", "timestamps.json", "cover.png", "read-along.html"):
+        assert (out / name).stat().st_size > 0
+    stamps = json.loads((out / "timestamps.json").read_text())
+    text = (out / "story.txt").read_text().split("\n\n", 1)[1]
+    assert [s["word"] for s in stamps] == text.split()
+    with wave.open(str(out / "story.wav")) as wav:
+        duration = wav.getnframes() / wav.getframerate()
+    assert abs(stamps[-1]["end"] - duration) <= 0.5
+    assert "data:audio/wav;base64," in (out / "read-along.html").read_text()
+    assert "✓ narrate+time_words" in result.stderr
+
+
+@pytest.mark.parametrize("fmt, suffix", [("JPEG", "jpg"), ("PNG", "png")])
+def test_any_png_or_jpeg_drawing_works(tmp_path, fmt, suffix):
+    image = Image.new("RGB", (640, 480), (255, 250, 240))
+    Image.Image.paste(image, (120, 40, 200), (100, 100, 300, 300))
+    path = tmp_path / f"mine.{suffix}"
+    image.save(path, format=fmt)
+    result = tell(
+        "--drawing",
+        str(path),
+        "--kid-name",
+        "Noah",
+        "--age",
+        "9",
+        "--story-type",
+        "educational",
+        "--length",
+        "medium",
+        "--out",
+        str(tmp_path / "out"),
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert 300 <= summary["word_count"] <= 600
+    assert "Noah" in (tmp_path / "out" / "story.txt").read_text()
+
+
+def _not_png(tmp_path):
+    path = tmp_path / "fake.png"
+    path.write_text("definitely not an image")
+    return str(path)
+
+
+BAD = {
+    "missing file": (
+        lambda t: ["--drawing", str(t / "nope.png"), "--kid-name", "Mia", "--age", "5"],
+        "no such file",
+    ),
+    "not an image": (
+        lambda t: ["--drawing", _not_png(t), "--kid-name", "Mia", "--age", "5"],
+        "not a readable PNG or JPEG",
+    ),
+    "age too low": (
+        lambda t: ["--drawing", "samples/drawing.png", "--kid-name", "Mia", "--age", "1"],
+        "--age must be from 2 to 12",
+    ),
+    "age too high": (
+        lambda t: ["--drawing", "samples/drawing.png", "--kid-name", "Mia", "--age", "13"],
+        "--age must be from 2 to 12",
+    ),
+    "age not a number": (
+        lambda t: ["--drawing", "samples/drawing.png", "--kid-name", "Mia", "--age", "five"],
+        "whole number",
+    ),
+    "unknown type": (
+        lambda t: [
+            "--drawing",
+            "samples/drawing.png",
+            "--kid-name",
+            "Mia",
+            "--age",
+            "5",
+            "--story-type",
+            "horror",
+        ],
+        "--story-type must be one of",
+    ),
+    "unknown length": (
+        lambda t: [
+            "--drawing",
+            "samples/drawing.png",
+            "--kid-name",
+            "Mia",
+            "--age",
+            "5",
+            "--length",
+            "epic",
+        ],
+        "--length must be one of",
+    ),
+    "no name": (
+        lambda t: ["--drawing", "samples/drawing.png", "--age", "5"],
+        "--kid-name is required",
+    ),
+    "no drawing": (lambda t: ["--kid-name", "Mia", "--age", "5"], "--drawing"),
+}
+
+
+@pytest.mark.parametrize("case", BAD)
+def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path, case):
+    make_args, message = BAD[case]
+    out = tmp_path / "out"
+    result = tell(*make_args(tmp_path), "--out", str(out))
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert message in lines[0]
+    assert not out.exists()
+    assert result.stdout == ""
+
+
+def test_drawing_bytes_helper_makes_a_valid_png():
+    assert Image.open(io.BytesIO(drawing_bytes())).format == "PNG"

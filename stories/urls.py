@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import api, views
+
+app_name = "stories"
+
+api_urlpatterns = [
+    path("kids/", api.KidListCreateApi.as_view(), name="kids"),
+    path("stories/", api.StoryListCreateApi.as_view(), name="stories"),
+    path("stories/<uuid:story_id>/", api.StoryDetailApi.as_view(), name="story-detail"),
+]
+
+urlpatterns = [
+    path("stories/<uuid:story_id>/read/", views.read_along, name="read-along"),
+    path("stories/<uuid:story_id>/media/<str:kind>", views.story_media, name="media"),
+]
