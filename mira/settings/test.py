@@ -16,7 +16,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # On SQLite the test database is a file, not shared memory: the pipeline's worker threads open
 # their own connections, and a file with WAL and a busy timeout lets them wait for the write
 # lock instead of failing with "database table is locked".
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {
+_database = DATABASES["default"]  # noqa: F405
+if _database["ENGINE"] == "django.db.backends.sqlite3":
+    _database["TEST"] = {
         "NAME": str(Path(tempfile.gettempdir()) / f"mira-test-{os.getpid()}.sqlite3")
-    }  # noqa: F405
+    }
