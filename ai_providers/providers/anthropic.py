@@ -24,13 +24,11 @@ from ..types import (
 )
 from .base import Provider, VendorCall
 from .common import (
-    connection_error,
-    http_status_error,
     malformed,
     require,
     split_title,
     story_prompt,
-    timeout_error,
+    translate_sdk_error,
 )
 
 VENDOR = "anthropic"
@@ -38,17 +36,7 @@ IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
 def _translate(exc: Exception, timeout: float) -> ProviderError:
-    if isinstance(exc, anthropic.APITimeoutError):
-        return timeout_error(VENDOR, timeout)
-    if isinstance(exc, anthropic.APIConnectionError):
-        return connection_error(VENDOR, str(exc))
-    if isinstance(exc, anthropic.APIResponseValidationError):
-        return malformed(VENDOR, exc.message)
-    if isinstance(exc, anthropic.APIStatusError):
-        return http_status_error(VENDOR, exc.status_code, exc.message, headers=exc.response.headers)
-    if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError):
-        return malformed(VENDOR, "body is not JSON")
-    return ProviderError(f"{VENDOR}: {type(exc).__name__}: {exc}", code="provider_error")
+    return translate_sdk_error(anthropic, VENDOR, exc, timeout)
 
 
 class AnthropicProvider(Provider):

@@ -130,7 +130,11 @@ class AzureProvider(Provider):
         )
 
     def transcribe(self, request: TranscriptionRequest, call: VendorCall) -> TranscriptionResult:
-        definition: dict[str, Any] = {"locales": [_locale(request.language)]}
+        # No language given: leave "locales" out, so Azure identifies the language (its
+        # multilingual model) instead of hearing every recording as US English.
+        definition: dict[str, Any] = (
+            {"locales": [_locale(request.language)]} if request.language else {}
+        )
         response = self._post(
             call,
             self._url("stt"),
@@ -170,7 +174,7 @@ class AzureProvider(Provider):
         return TranscriptionResult(
             text=text.strip(),
             words=tuple(words),
-            language=locale or _locale(request.language),
+            language=locale or (_locale(request.language) if request.language else None),
             confidence=sum(confidences) / len(confidences) if confidences else None,
             duration_seconds=duration_ms / 1000,
             usage=Usage(audio_seconds=Decimal(duration_ms) / 1000, requests=1),

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import email.utils
 import io
+import json
 import re
 import time
 import wave
 from collections.abc import Mapping
+from types import ModuleType
 from typing import Any
 
 from ..errors import ProviderError
@@ -93,6 +95,24 @@ def malformed(vendor: str, what: str) -> ProviderError:
         code="malformed_response",
         retryable=False,
     )
+
+
+def translate_sdk_error(
+    sdk: ModuleType, vendor: str, exc: Exception, timeout: float
+) -> ProviderError:
+    """Turn an OpenAI or Anthropic SDK error into a ``ProviderError``. Both SDKs are generated
+    from one template and raise the same exception classes, each under its own module."""
+    if isinstance(exc, sdk.APITimeoutError):
+        return timeout_error(vendor, timeout)
+    if isinstance(exc, sdk.APIConnectionError):
+        return connection_error(vendor, str(exc))
+    if isinstance(exc, sdk.APIResponseValidationError):
+        return malformed(vendor, exc.message)
+    if isinstance(exc, sdk.APIStatusError):
+        return http_status_error(vendor, exc.status_code, exc.message, headers=exc.response.headers)
+    if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError):
+        return malformed(vendor, "body is not JSON")
+    return ProviderError(f"{vendor}: {type(exc).__name__}: {exc}", code="provider_error")
 
 
 def require(value: Any, kind: type | tuple[type, ...], vendor: str, what: str) -> Any:

@@ -36,14 +36,12 @@ from ..types import (
 )
 from .base import Provider, VendorCall
 from .common import (
-    connection_error,
-    http_status_error,
     malformed,
     require,
     speakable_text,
     split_title,
     story_prompt,
-    timeout_error,
+    translate_sdk_error,
     wav_duration,
 )
 
@@ -55,17 +53,7 @@ VOICES = frozenset(
 
 
 def _translate(exc: Exception, timeout: float) -> ProviderError:
-    if isinstance(exc, openai.APITimeoutError):
-        return timeout_error(VENDOR, timeout)
-    if isinstance(exc, openai.APIConnectionError):
-        return connection_error(VENDOR, str(exc))
-    if isinstance(exc, openai.APIResponseValidationError):
-        return malformed(VENDOR, exc.message)
-    if isinstance(exc, openai.APIStatusError):
-        return http_status_error(VENDOR, exc.status_code, exc.message, headers=exc.response.headers)
-    if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError):
-        return malformed(VENDOR, "body is not JSON")
-    return ProviderError(f"{VENDOR}: {type(exc).__name__}: {exc}", code="provider_error")
+    return translate_sdk_error(openai, VENDOR, exc, timeout)
 
 
 class OpenAIProvider(Provider):
