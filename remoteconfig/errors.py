@@ -43,8 +43,3 @@ class StoriesAtCapacity(ApplicationError):
 
     code = "stories_at_capacity"
     http_status = status.HTTP_503_SERVICE_UNAVAILABLE
-
-
-class RateLimited(ApplicationError):
-    code = "rate_limited"
-    http_status = status.HTTP_429_TOO_MANY_REQUESTS

@@ -497,7 +497,8 @@ declare(
     ConfigKey(
         "rate_limits",
         RateLimitsType(),
-        "Request rates per parent: story_requests_per_minute (429 rate_limited beyond it).",
+        "Request rates per parent: story_requests_per_minute replaces the burst threshold of "
+        "abuse detection (429 rapid_requests beyond it, with a warning on the account).",
         CATEGORY_LIMITS,
         default={"story_requests_per_minute": None},
     )

@@ -13,7 +13,6 @@ from django_q.tasks import async_task
 from ai_providers.errors import AIServicesDisabled
 from mira.errors import InvalidInput
 from remoteconfig.errors import StoriesAtCapacity
-from remoteconfig.guards import rate_limit_check
 from remoteconfig.selectors import config_get
 from usage.services import story_admit, story_hold_close
 
@@ -125,7 +124,6 @@ def story_request(
         raise InvalidInput(f"At most {MAX_INPUT_TEXT} characters.", field="text")
     suffix = validate_drawing(drawing) if drawing is not None else None
     _check_ai_switched_on()
-    rate_limit_check(name="story_requests_per_minute", subject=owner.pk)
 
     preferences = getattr(owner, "story_preferences", None)
 

@@ -316,6 +316,18 @@ def usage_settings() -> UsageSettings:
     return parsed
 
 
+def abuse_thresholds() -> AbuseThresholds:
+    """The file's abuse thresholds, with ops' run-time ``rate_limits.story_requests_per_minute``
+    (remote config) as the burst limit when they set one: one story-request throttle, tunable
+    without a deploy."""
+    thresholds = usage_settings().abuse
+    rates = config_value("rate_limits", None)
+    per_minute = rates.get("story_requests_per_minute") if isinstance(rates, dict) else None
+    if per_minute:
+        return replace(thresholds, rapid_requests=int(per_minute), rapid_requests_window_seconds=60)
+    return thresholds
+
+
 def tier_get(name: str) -> TierConfig:
     tiers = usage_settings().tiers
     return tiers.get(name) or tiers["free"]

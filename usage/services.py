@@ -36,6 +36,7 @@ from . import abuse
 from .config import (
     STORY_LENGTHS,
     TIERS,
+    abuse_thresholds,
     tier_get,
     tier_limits,
     usage_limits_override,
@@ -409,7 +410,7 @@ def story_admit(
     if story_length not in STORY_LENGTHS:
         raise ValueError(f"story_length must be one of {', '.join(STORY_LENGTHS)}")
     now = timezone.now()
-    thresholds = usage_settings().abuse
+    thresholds = abuse_thresholds()
     override = usage_limits_override()
     expensive_off = config_flag("disable_expensive_features", False)
     refusal = None
