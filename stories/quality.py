@@ -12,7 +12,20 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ai_providers.content_rules import find
+
 from .models import age_group
+
+
+def content_findings(text: str) -> dict[str, list[str]]:
+    """Phrases the content rules found, by category, lower-cased as the feedback quotes them."""
+    findings: dict[str, list[str]] = {}
+    for finding in find(text):
+        findings.setdefault(finding.category, []).append(
+            " ".join(text[finding.start : finding.end].lower().split())
+        )
+    return findings
+
 
 DEFAULT_BANDS = {"short": (150, 300), "medium": (300, 600), "long": (600, 1000)}
 POSITIVE_WORDS = re.compile(
@@ -28,27 +41,14 @@ NEGATIVE_ENDING = re.compile(
     re.IGNORECASE,
 )
 
-# Whole words (and their simple inflections) that a children's story must not contain. Each
-# list is kept to words with no innocent everyday sense in a story for ages 2-12: "kick" (a
-# ball) or "smoke" (a chimney) are not here on purpose.
-_FILTER_WORDS = {
-    "no_violence": (
-        r"kill\w*|murder\w*|stab\w*|shoot\w*|shot dead|guns?|rifles?|pistols?|bombs?|"
-        r"blood\w*|bleed\w*|weapons?|wars?|corpses?|dead bod(?:y|ies)|wound(?:s|ed)?|"
-        r"injur\w*|strangl\w*|slaughter\w*|punch(?:ed|es|ing)|beat(?:s|en)? up|torture\w*"
-    ),
-    "no_scary_themes": (
-        r"zombies?|demons?|devils?|horror|horrif\w*|terrified|terrifying|haunted|creepy|"
-        r"nightmares?|evil|gore|gory|kidnap\w*|abduct\w*|skulls?|coffins?|graveyards?"
-    ),
-    "no_inappropriate_content": (
-        r"sex\w*|naked|nude|drunk\w*|beer|wine|vodka|whisk(?:e)?y|alcohol\w*|cigarettes?|"
-        r"drugs?|cocaine|gambl\w*|vap(?:e|ing)|damn|hell|crap"
-    ),
-    "family_friendly": r"stupid|idiots?|dumb|shut up|hate[sd]?|ugly|losers?|fatso|moron\w*",
-}
-CONTENT_FILTERS: dict[str, re.Pattern[str]] = {
-    name: re.compile(rf"\b(?:{words})\b", re.IGNORECASE) for name, words in _FILTER_WORDS.items()
+# Each content filter the YAML may name is a set of categories of the one rule engine
+# (``ai_providers.content_rules``), the same rules the offline safety check runs: a word is
+# judged the same way everywhere ("a green shoot" is a plant, "shoot them" is not).
+CONTENT_FILTERS: dict[str, tuple[str, ...]] = {
+    "no_violence": ("violence", "self_harm"),
+    "no_scary_themes": ("scary",),
+    "no_inappropriate_content": ("inappropriate", "personal_data"),
+    "family_friendly": ("unkind", "hate"),
 }
 FILTER_LABELS = {
     "no_violence": "violence",
@@ -206,13 +206,19 @@ def story_failures(
         check = ELEMENT_CHECKS.get(element)
         if check is not None:  # unknown names are refused when the prompt is saved
             failures.extend(check(text, ctx, checks))
-    for name in checks.get("content_filters") or ():
-        pattern = CONTENT_FILTERS.get(name)
-        if pattern is None:
-            continue
-        found = sorted({m.group(0).lower() for m in pattern.finditer(text)})
-        if found:
-            failures.append(
-                f"contains {FILTER_LABELS[name]} ({', '.join(found[:5])}); leave it out"
+    filters = [name for name in checks.get("content_filters") or () if name in CONTENT_FILTERS]
+    if filters:
+        findings = content_findings(text)
+        for name in filters:
+            found = sorted(
+                {
+                    phrase
+                    for category in CONTENT_FILTERS[name]
+                    for phrase in findings.get(category, ())
+                }
             )
+            if found:
+                failures.append(
+                    f"contains {FILTER_LABELS[name]} ({', '.join(found[:5])}); leave it out"
+                )
     return failures

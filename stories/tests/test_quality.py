@@ -161,3 +161,10 @@ def test_a_second_failure_fails_the_stage_with_the_reasons():
         == 2
     )
     assert label == "1.9"
+
+
+def test_content_filters_judge_words_in_context_like_the_safety_rules():
+    plant = GOOD.replace("A duck swam up to say hello.", "A green shoot reached up to say hello.")
+    assert not any("contains" in f for f in failures(plant))
+    harmful = GOOD.replace("A duck swam up to say hello.", "A man tried to shoot them.")
+    assert any("contains violence (shoot them)" in f for f in failures(harmful))

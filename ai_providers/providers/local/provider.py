@@ -69,7 +69,7 @@ class LocalProvider(Provider):
         return StoryResult(title=title, text=text, usage=Usage(requests=1), model=call.model.model)
 
     def check_safety(self, request: SafetyRequest, call: VendorCall) -> SafetyResult:
-        from .safety import check_text
+        from ...content_rules import check_text
 
         return check_text(request.text)
 

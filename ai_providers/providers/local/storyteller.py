@@ -25,7 +25,7 @@ from typing import Any
 
 from ...types import StoryContext
 from . import story_banks as banks
-from .safety import check_text
+from ...content_rules import check_text
 from .story_banks import Companion, Line, Para, Problem, Setting, Topic, TypeBank
 
 __all__ = ["LENGTH_BANDS", "tell_story"]

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from ai_providers.providers.local.safety import CATEGORIES, check_text
+from ai_providers.content_rules import CATEGORIES, check_text
 from ai_providers.types import SafetyResult, Usage
 
 

@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from ...types import SafetyResult, Usage
+from .types import SafetyResult, Usage
 
 CATEGORIES: tuple[str, ...] = (
     "self_harm",
@@ -218,13 +219,21 @@ _STREET = re.compile(
 )
 
 
-def check_text(text: str) -> SafetyResult:
-    """Check ``text`` against every rule; ``flagged`` when any category matched."""
-    findings: list[tuple[str, int, str]] = []  # (category, position, reason)
+@dataclass(frozen=True)
+class Finding:
+    category: str
+    start: int
+    end: int
+    reason: str  # human-readable, quoting the phrase (masked for personal data)
+
+
+def find(text: str) -> list[Finding]:
+    """Every rule match in ``text``, in report order; one stretch of text is reported once."""
+    findings: list[Finding] = []
     taken: list[tuple[int, int]] = []
 
     def claim(start: int, end: int) -> bool:
-        # One stretch of text is reported once: the first (most specific) rule wins.
+        # The first (most specific) rule wins a stretch of text.
         if any(start < t_end and t_start < end for t_start, t_end in taken):
             return False
         taken.append((start, end))
@@ -234,25 +243,28 @@ def check_text(text: str) -> SafetyResult:
         if category == "personal_data":
             for start, end, kind in _personal_data(text):
                 if claim(start, end):
-                    findings.append(
-                        (category, start, f'{category}: {kind} "{_mask(text[start:end])}"')
-                    )
+                    reason = f'{category}: {kind} "{_mask(text[start:end])}"'
+                    findings.append(Finding(category, start, end, reason))
             continue
-        for match in _PATTERNS[category].finditer(text):
-            if claim(match.start(), match.end()):
-                findings.append((category, match.start(), f'{category}: "{_quote(match.group())}"'))
+        spans = [(m.start(), m.end()) for m in _PATTERNS[category].finditer(text)]
         if category == "scary":
-            for start, end in _scary_creatures(text):
-                if claim(start, end):
-                    findings.append((category, start, f'{category}: "{_quote(text[start:end])}"'))
+            spans.extend(_scary_creatures(text))
+        for start, end in spans:
+            if claim(start, end):
+                reason = f'{category}: "{_quote(text[start:end])}"'
+                findings.append(Finding(category, start, end, reason))
 
-    findings.sort(key=lambda f: (_REPORT_ORDER.index(f[0]), f[1]))
-    categories = tuple(dict.fromkeys(category for category, _, _ in findings))
-    reasons = tuple(dict.fromkeys(reason for _, _, reason in findings))[:_MAX_REASONS]
+    findings.sort(key=lambda f: (_REPORT_ORDER.index(f.category), f.start))
+    return findings
+
+
+def check_text(text: str) -> SafetyResult:
+    """Check ``text`` against every rule; ``flagged`` when any category matched."""
+    findings = find(text)
     return SafetyResult(
         flagged=bool(findings),
-        categories=categories,
-        reasons=reasons,
+        categories=tuple(dict.fromkeys(f.category for f in findings)),
+        reasons=tuple(dict.fromkeys(f.reason for f in findings))[:_MAX_REASONS],
         usage=Usage(requests=1),
     )
 
