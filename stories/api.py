@@ -12,7 +12,10 @@ from . import selectors, services
 from .serializers import (
     KidInputSerializer,
     KidOutputSerializer,
+    StoryFeedbackSerializer,
     StoryInputSerializer,
+    StoryListeningSerializer,
+    StoryRatingSerializer,
     StorySerializer,
 )
 
@@ -45,12 +48,14 @@ class StoryListCreateApi(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         upload = data.get("drawing")
+        recording = data.get("audio")
         story, created = services.story_request(
             owner=request.user,
             kid_id=data["kid"],
             story_type=data["story_type"],
             story_length=data["story_length"],
             drawing=upload.read() if upload is not None else None,
+            audio=recording.read() if recording is not None else None,
             text=data["text"],
             special_requests=data["special_requests"],
             idempotency_key=request.headers.get("Idempotency-Key", "")[:100],
@@ -63,3 +68,23 @@ class StoryDetailApi(APIView):
     def get(self, request, story_id):
         story = selectors.story_get(owner=request.user, story_id=story_id)
         return Response(StorySerializer(story, context={"request": request}).data)
+
+
+class StoryRatingApi(APIView):
+    def post(self, request, story_id):
+        serializer = StoryRatingSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        story = services.story_rate(
+            owner=request.user, story_id=story_id, **serializer.validated_data
+        )
+        return Response(StoryFeedbackSerializer(story).data)
+
+
+class StoryListeningApi(APIView):
+    def post(self, request, story_id):
+        serializer = StoryListeningSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        story = services.story_listening_record(
+            owner=request.user, story_id=story_id, **serializer.validated_data
+        )
+        return Response(StoryFeedbackSerializer(story).data)

@@ -14,3 +14,10 @@ class StoryFailed(ApplicationError):
     def __init__(self, message: str, *, warnings: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.warnings = warnings or []
+
+
+class StoryNotReady(ApplicationError):
+    """Feedback (a rating, a listening report) for a story that is not ready yet."""
+
+    code = "story_not_ready"
+    http_status = status.HTTP_409_CONFLICT

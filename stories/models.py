@@ -1,10 +1,18 @@
+import contextlib
+import logging
+import os
 import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+
+logger = logging.getLogger(__name__)
 
 
 class ReadingLevel(models.TextChoices):
@@ -237,3 +245,27 @@ class Story(models.Model):
     @property
     def total_cost(self) -> Decimal:
         return Decimal("0.0000") if self.total_cost_usd is None else self.total_cost_usd
+
+
+STORY_FILE_FIELDS = ("drawing", "audio_input", "audio", "cover")
+
+
+@receiver(post_delete, sender=Story, dispatch_uid="stories.delete_story_files")
+def delete_story_files(sender, instance: Story, **kwargs) -> None:
+    """Deleting a story deletes its files: the drawing, the child's recording, the narration
+    and the cover. A signal rather than a service, so bulk deletes, the admin and the cascade
+    from a deleted account all do it. After commit: a rolled-back delete keeps its files."""
+    names = [(f.storage, f.name) for f in (getattr(instance, n) for n in STORY_FILE_FIELDS) if f]
+
+    def delete_files() -> None:
+        for storage, name in names:
+            try:
+                storage.delete(name)
+            except OSError:  # already gone, or the storage is down: the row is gone regardless
+                logger.warning("story file not deleted", extra={"story_id": str(instance.pk)})
+        folder = f"stories/{instance.pk}"
+        if isinstance(default_storage, FileSystemStorage) and default_storage.exists(folder):
+            with contextlib.suppress(OSError):  # rmdir removes only an empty folder
+                os.rmdir(default_storage.path(folder))
+
+    transaction.on_commit(delete_files)

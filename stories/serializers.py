@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from mira.errors import InvalidInput
+
 from .access import signed_url
 from .models import KidProfile, ReadingLevel, Story, StoryLength, StoryStatus, StoryType
 
@@ -37,6 +39,7 @@ class KidOutputSerializer(serializers.ModelSerializer):
 class StoryInputSerializer(serializers.Serializer):
     kid = serializers.UUIDField()
     drawing = serializers.FileField(required=False, allow_empty_file=True)
+    audio = serializers.FileField(required=False, allow_empty_file=True)
     text = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
     story_type = serializers.ChoiceField(choices=StoryType.choices, default=StoryType.ADVENTURE)
     story_length = serializers.ChoiceField(choices=StoryLength.choices, default=StoryLength.SHORT)
@@ -44,14 +47,33 @@ class StoryInputSerializer(serializers.Serializer):
         required=False, default="", allow_blank=True, max_length=300
     )
 
+    def validate_audio(self, upload):
+        from .audio import check_audio_size
+
+        try:  # before the view reads it: an oversized upload is refused unread
+            check_audio_size(upload.size)
+        except InvalidInput as exc:
+            raise serializers.ValidationError(exc.message) from None
+        return upload
+
     def validate(self, attrs):
-        if "drawing" in attrs and attrs["text"].strip():
-            raise serializers.ValidationError(
-                {"drawing": ["Send a drawing or a text idea, not both."]}
+        given = [
+            name
+            for name, present in (
+                ("drawing", "drawing" in attrs),
+                ("audio", "audio" in attrs),
+                ("text", bool(attrs["text"].strip())),
             )
-        if "drawing" not in attrs and not attrs["text"].strip():
+            if present
+        ]
+        if len(given) > 1:
+            both = " and ".join(given)
             raise serializers.ValidationError(
-                {"drawing": ["Send a drawing (PNG or JPEG) or a text idea."]}
+                {given[0]: [f"Send one of a drawing, a recording or a text idea, not {both}."]}
+            )
+        if not given:
+            raise serializers.ValidationError(
+                {"drawing": ["Send a drawing (PNG or JPEG), a recorded idea, or a text idea."]}
             )
         return attrs
 
@@ -107,3 +129,33 @@ class StorySerializer(serializers.ModelSerializer):
                 prompt_version=story.prompt_version,
             )
         return data
+
+
+class StoryRatingSerializer(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    parent_approved = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class StoryListeningSerializer(serializers.Serializer):
+    seconds_listened = serializers.FloatField(min_value=0, max_value=4 * 3600)
+    completed = serializers.BooleanField()
+    replay = serializers.BooleanField(required=False, default=False)
+    highlighting_used = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+    def validate_seconds_listened(self, value: float) -> float:
+        if value != value or value in (float("inf"), float("-inf")):  # NaN passes min/max
+            raise serializers.ValidationError("A finite number of seconds is required.")
+        return value
+
+
+class StoryFeedbackSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Story
+        fields = [
+            "id",
+            "user_rating",
+            "parent_approved",
+            "listening_time_seconds",
+            "replay_count",
+            "highlighting_used",
+        ]

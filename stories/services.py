@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import logging
+import math
 import uuid
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django_q.tasks import async_task
 
 from ai_providers.errors import AIServicesDisabled
-from mira.errors import InvalidInput
+from experiments.services import outcome_listening_record, outcome_rating_record
+from mira.errors import InvalidInput, NotFound
 from remoteconfig.errors import StoriesAtCapacity
 from remoteconfig.selectors import config_get
 from usage.services import story_admit, story_hold_close
 
+from .audio import validate_audio
+from .errors import StoryNotReady
 from .media import validate_drawing
 from .models import InputKind, KidProfile, Story, StoryLength, StoryStatus, StoryType
 
@@ -88,6 +93,14 @@ def _check_in_flight_cap() -> None:
         )
 
 
+def _discard_uploads(story: Story) -> None:
+    """Delete files saved for a story whose row was rolled back: a child's recording (or
+    drawing) must not outlive a refused request."""
+    for field in (story.drawing, story.audio_input):
+        if field.name:
+            field.storage.delete(field.name)
+
+
 def story_request(
     *,
     owner,
@@ -95,6 +108,7 @@ def story_request(
     story_type: str = StoryType.ADVENTURE,
     story_length: str = StoryLength.SHORT,
     drawing: bytes | None = None,
+    audio: bytes | None = None,
     text: str = "",
     special_requests: str = "",
     language: str | None = None,
@@ -103,6 +117,8 @@ def story_request(
 ) -> tuple[Story, bool]:
     """Validate a story request, store it as ``queued`` and start the pipeline after commit.
 
+    Exactly one of ``drawing`` (PNG/JPEG bytes), ``audio`` (a recorded idea: WAV, MP3, M4A/AAC,
+    OGG or WebM bytes) or ``text`` starts the story; files are validated by their content.
     Returns ``(story, created)``; a repeated ``idempotency_key`` returns the first story.
     """
     if idempotency_key:
@@ -116,13 +132,18 @@ def story_request(
         raise InvalidInput(f"Unknown story type {story_type!r}.", field="story_type")
     if story_length not in StoryLength.values:
         raise InvalidInput(f"Unknown story length {story_length!r}.", field="story_length")
-    if (drawing is None) == (not text.strip()):
-        raise InvalidInput("Send exactly one of a drawing or a text idea.", field="drawing")
+    inputs = [drawing is not None, audio is not None, bool(text.strip())]
+    if sum(inputs) != 1:
+        raise InvalidInput(
+            "Send exactly one of a drawing, a recorded idea or a text idea.", field="drawing"
+        )
     if len(special_requests) > MAX_SPECIAL_REQUESTS:
         raise InvalidInput(f"At most {MAX_SPECIAL_REQUESTS} characters.", field="special_requests")
     if len(text) > MAX_INPUT_TEXT:
         raise InvalidInput(f"At most {MAX_INPUT_TEXT} characters.", field="text")
     suffix = validate_drawing(drawing) if drawing is not None else None
+    if audio is not None:
+        suffix = validate_audio(audio).suffix
     _check_ai_switched_on()
 
     preferences = getattr(owner, "story_preferences", None)
@@ -130,7 +151,13 @@ def story_request(
     story = Story(
         owner=owner,
         kid=kid,
-        input_kind=InputKind.DRAWING if drawing is not None else InputKind.TEXT,
+        input_kind=(
+            InputKind.DRAWING
+            if drawing is not None
+            else InputKind.AUDIO
+            if audio is not None
+            else InputKind.TEXT
+        ),
         story_type=story_type,
         story_length=story_length,
         language=language or (preferences.language if preferences else "en"),
@@ -152,17 +179,97 @@ def story_request(
             _check_in_flight_cap()
             if drawing is not None:
                 story.drawing.save(f"drawing.{suffix}", ContentFile(drawing), save=False)
+            if audio is not None:
+                story.audio_input.save(f"input-audio.{suffix}", ContentFile(audio), save=False)
             story.save()
             if enqueue:
                 transaction.on_commit(lambda: enqueue_pipeline(story.id))
     except IntegrityError:
+        _discard_uploads(story)
         story_hold_close(story_id=story.id, user_id=owner.pk, outcome="not_created")
         # Two requests with the same idempotency key raced; the other one won.
         if idempotency_key:
             return Story.objects.get(owner=owner, idempotency_key=idempotency_key), False
         raise
     except BaseException:
+        _discard_uploads(story)
         story_hold_close(story_id=story.id, user_id=owner.pk, outcome="not_created")
         raise
     logger.info("story requested", extra={"story_id": str(story.id), "input": story.input_kind})
     return story, True
+
+
+# --- feedback from the app (ratings and listening), which experiments measure -------------------
+
+MAX_LISTENING_SECONDS = 4 * 3600  # one report covers one listening session
+
+
+def _feedback_story(*, owner, story_id: uuid.UUID) -> Story:
+    """The owner's ready story, locked: concurrent reports for one story add up correctly."""
+    story = Story.objects.select_for_update().filter(pk=story_id, owner=owner).first()
+    if story is None:
+        raise NotFound("No such story.")
+    if story.status != StoryStatus.READY:
+        raise StoryNotReady("Only a ready story can be rated or listened to.")
+    return story
+
+
+def story_rate(
+    *, owner, story_id: uuid.UUID, rating: int, parent_approved: bool | None = None
+) -> Story:
+    """The parent's 1-5 star rating (a new rating replaces the old), and optionally approval."""
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise InvalidInput("A rating is a whole number of stars from 1 to 5.", field="rating")
+    with transaction.atomic():
+        story = _feedback_story(owner=owner, story_id=story_id)
+        story.user_rating = rating
+        changed = ["user_rating", "updated_at"]
+        if parent_approved is not None:
+            story.parent_approved = parent_approved
+            changed.append("parent_approved")
+        story.save(update_fields=changed)
+        outcome_rating_record(story_id=story.id, rating=rating)
+    return story
+
+
+def story_listening_record(
+    *,
+    owner,
+    story_id: uuid.UUID,
+    seconds_listened: float,
+    completed: bool,
+    replay: bool = False,
+    highlighting_used: bool | None = None,
+) -> Story:
+    """One listening session: adds its seconds, counts a replay, and tells the story's
+    experiment how far it got (``completed`` wins; else seconds over the narration length)."""
+    if (
+        isinstance(seconds_listened, bool)
+        or not isinstance(seconds_listened, int | float)
+        or not math.isfinite(seconds_listened)
+        or not 0 <= seconds_listened <= MAX_LISTENING_SECONDS
+    ):
+        raise InvalidInput(
+            f"seconds_listened is a number from 0 to {MAX_LISTENING_SECONDS}.",
+            field="seconds_listened",
+        )
+    with transaction.atomic():
+        story = _feedback_story(owner=owner, story_id=story_id)
+        story.listening_time_seconds += round(seconds_listened)
+        changed = ["listening_time_seconds", "updated_at"]
+        if replay:
+            story.replay_count += 1
+            changed.append("replay_count")
+        if highlighting_used:
+            story.highlighting_used = True
+            changed.append("highlighting_used")
+        story.save(update_fields=changed)
+        duration = story.audio_duration_seconds or 0
+        if completed:
+            percent = Decimal(100)
+        elif duration > 0:
+            percent = Decimal(str(round(min(1.0, seconds_listened / duration) * 100, 2)))
+        else:
+            percent = Decimal(0)
+        outcome_listening_record(story_id=story.id, completion_percent=percent, completed=completed)
+    return story

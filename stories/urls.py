@@ -8,6 +8,12 @@ api_urlpatterns = [
     path("kids/", api.KidListCreateApi.as_view(), name="kids"),
     path("stories/", api.StoryListCreateApi.as_view(), name="stories"),
     path("stories/<uuid:story_id>/", api.StoryDetailApi.as_view(), name="story-detail"),
+    path("stories/<uuid:story_id>/rating", api.StoryRatingApi.as_view(), name="story-rating"),
+    path(
+        "stories/<uuid:story_id>/listening",
+        api.StoryListeningApi.as_view(),
+        name="story-listening",
+    ),
 ]
 
 urlpatterns = [

@@ -54,3 +54,25 @@ def test_unreadable_audio_and_unknown_language_are_clear_errors():
         transcribe(b"ID3 not a wav at all")
     with pytest.raises(ProviderUnavailable, match="only knows English"):
         transcribe(b"RIFF", language="fr")
+
+
+def test_a_recording_is_heard_the_same_whatever_was_heard_before(spoken):
+    """The decoder is shared; its front end's running estimates must not leak between calls."""
+    import io
+    import wave
+
+    import numpy as np
+
+    from ai_providers.providers.local.recognition import recognise
+
+    first = recognise(spoken.wav)
+    hiss = np.random.default_rng(5).normal(0, 4000, 16000 * 3).clip(-32768, 32767)
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(16000)
+        wav.writeframes(hiss.astype("<i2").tobytes())
+    recognise(out.getvalue())
+    again = recognise(spoken.wav)
+    assert again == first  # words, times and confidence

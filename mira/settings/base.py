@@ -178,7 +178,7 @@ MIRA_MAX_DRAWING_BYTES = env.int("MIRA_MAX_DRAWING_BYTES", default=10 * 1024 * 1
 # confidence (0-1) below which a story fails with `transcription_unclear` instead of guessing.
 MIRA_MAX_AUDIO_BYTES = env.int("MIRA_MAX_AUDIO_BYTES", default=10 * 1024 * 1024)
 MIRA_MAX_AUDIO_SECONDS = env.float("MIRA_MAX_AUDIO_SECONDS", default=120.0)
-MIRA_TRANSCRIPTION_MIN_CONFIDENCE = env.float("MIRA_TRANSCRIPTION_MIN_CONFIDENCE", default=0.3)
+MIRA_TRANSCRIPTION_MIN_CONFIDENCE = env.float("MIRA_TRANSCRIPTION_MIN_CONFIDENCE", default=0.1)
 # Usage limits (docs/usage.md): the zone whose midnight resets daily and monthly limits, and
 # how long a reservation may stay open before the scheduled job reclaims it (a call's must
 # outlast the slowest call with retries; a story hold's, the slowest story with retries).

@@ -69,6 +69,7 @@ def _fail(story_id: uuid.UUID, code: str, detail: str, warnings: list[str] | Non
             ]
         )
     _record_totals(story_id)
+    stages.experiment_exposure_close(story_id)
     # Give back what the story's usage hold did not use (its calls settled or released
     # already), and let abuse detection count safety rejections.
     story_hold_close(story_id=story_id, user_id=story.owner_id, outcome=code)
@@ -102,6 +103,7 @@ def _store(story_id: uuid.UUID) -> None:
             "finished_at": finished,
         },
     )
+    stages.experiment_exposure_close(story_id)
     story_hold_close(story_id=story_id, user_id=story.owner_id, outcome="ready")
 
 

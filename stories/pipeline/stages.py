@@ -16,6 +16,7 @@ from django.db import close_old_connections, connections
 from ai_providers import gateway
 from ai_providers.alignment import align_marks, proportional_times, story_words
 from ai_providers.errors import ProviderUnavailable
+from ai_providers.selectors import operation_list
 from ai_providers.types import (
     CallContext,
     ImageAnalysisRequest,
@@ -28,6 +29,9 @@ from ai_providers.types import (
     TranscriptionRequest,
     WordMark,
 )
+from experiments.selectors import analytics_for_story
+from experiments.services import exposure_close, exposure_open, prompt_choice_for
+from experiments.types import PromptChoice
 from prompts_app.rendering import (
     USER_TEXT_LIMITS,
     clean_user_text,
@@ -44,6 +48,7 @@ from ..errors import StoryFailed
 from ..models import ParentPreferences, Stage, Story, age_group
 from ..quality import story_failures
 from .checkpoints import media_save, stage_complete, stage_started
+from .transcription import transcribe_idea
 
 PARAGRAPH_PAUSE_SECONDS = 0.35
 NARRATION_WORKERS = 4
@@ -106,6 +111,10 @@ def analyse_input(story_id: uuid.UUID) -> None:
             "prompt_version": prompt.version,
         }
     else:
+        if story.input_kind == "audio" and not story.input_text:
+            # A recorded idea becomes text first (a retry finds the transcript already saved),
+            # then goes through exactly the typed-text path below.
+            story = transcribe_idea(story, call_context(story, Stage.ANALYSE_INPUT))
         text = clean_user_text(story.input_text, limit=2000)
         verdict = gateway.call(
             Operation.CONTENT_SAFETY,
@@ -234,14 +243,15 @@ def _prompt_variables(
 
 
 def _write_story(
-    story: Story, feedback: tuple[str, ...] = ()
+    story: Story, feedback: tuple[str, ...] = (), version: str | None = None
 ) -> tuple[str, str, str, dict[str, str]]:
     """One generation attempt, regenerating once if quality checks fail. Returns the title,
-    the text, the prompt version and the versions of the prompt's fragments."""
+    the text, the prompt version and the versions of the prompt's fragments. ``version``
+    None is the current one (else an experiment's pick, or the version already used)."""
     context, extra = _story_context(story)
-    # Resolve the current version once and pin it: both attempts use the same prompt even if
-    # the content team publishes in between.
-    definition = prompt_resolve("story_generation")
+    # Resolve the version once and pin it: both attempts use the same prompt even if the
+    # content team publishes in between.
+    definition = prompt_resolve("story_generation", version)
     variables, fragments = _prompt_variables(context, extra, definition.quality_checks)
     prompt = prompt_render("story_generation", variables, version=definition.version)
     ctx = call_context(story, Stage.GENERATE_STORY, prompt.version)
@@ -284,16 +294,68 @@ def _write_story(
     raise AssertionError("unreachable")
 
 
+def story_prompt_choice(story: Story) -> PromptChoice:
+    """The story prompt version for this family (an experiment may pick a variant); a story
+    in an experiment is recorded as an exposure before its first AI call, so failures count."""
+    group = age_group(story.kid.age)
+    choice = prompt_choice_for(
+        prompt_type="story_generation",
+        user_id=story.owner_id,
+        age_group=group,
+        story_type=story.story_type,
+    )
+    exposure_open(
+        choice=choice,
+        prompt_type="story_generation",
+        user_id=story.owner_id,
+        story_id=story.id,
+        age_group=group,
+        story_type=story.story_type,
+    )
+    return choice
+
+
+def experiment_exposure_close(story_id: uuid.UUID) -> None:
+    """Record how a finished story went on its experiment exposure (if it had one): cost,
+    time, success, failure code, whether the safety check ever flagged its text."""
+    if not analytics_for_story(story_id).exists():
+        return  # not part of an experiment: nothing to record
+    story = Story.objects.get(pk=story_id)
+    ms = story.total_processing_time_ms
+    if ms is None and story.started_at and story.finished_at:
+        ms = round((story.finished_at - story.started_at).total_seconds() * 1000)
+    flagged = (story.stage_outputs.get(Stage.CHECK_SAFETY.value) or {}).get("flagged_attempts", 0)
+    operation = (
+        operation_list(story_id=story_id)
+        .filter(operation_type=Operation.STORY_GENERATION.value, success=True)
+        .last()
+    )
+    exposure_close(
+        story_id=story_id,
+        success=story.status == "ready",
+        cost_usd=story.total_cost,
+        processing_time_ms=ms,
+        failure_code=story.failure_code,
+        safety_rejected=story.failure_code == "unsafe_story" or flagged > 0,
+        operation_id=operation.pk if operation else None,
+    )
+
+
 def generate_story(story_id: uuid.UUID) -> None:
     started = time.monotonic()
     stage_started(story_id, Stage.GENERATE_STORY)
     story = _load(story_id)
-    title, text, version, fragments = _write_story(story)
+    choice = story_prompt_choice(story)
+    title, text, version, fragments = _write_story(story, version=choice.version)
     stage_complete(
         story_id,
         Stage.GENERATE_STORY,
         ms=_ms_since(started),
-        output={"prompt_version": version, "fragment_versions": fragments},
+        output={
+            "prompt_version": version,
+            "fragment_versions": fragments,
+            "experiment_group": choice.group,
+        },
         fields={"title": title[:200], "text": text, "prompt_version": version},
     )
 
@@ -306,6 +368,7 @@ def check_safety(story_id: uuid.UUID) -> None:
     stage_started(story_id, Stage.CHECK_SAFETY)
     story = _load(story_id)
     fields: dict[str, Any] = {}
+    flagged = 0
     for attempt in range(2):
         verdict = gateway.call(
             Operation.CONTENT_SAFETY,
@@ -314,6 +377,7 @@ def check_safety(story_id: uuid.UUID) -> None:
         )
         if not verdict.flagged:
             break
+        flagged += 1  # experiments' safety-rejection guardrail counts these
         if attempt == 1:
             raise StoryFailed(
                 "The story was flagged by the safety check twice.",
@@ -321,10 +385,19 @@ def check_safety(story_id: uuid.UUID) -> None:
                 warnings=list(verdict.reasons),
             )
         feedback = tuple(f"safety: {reason}" for reason in verdict.reasons)
-        title, text, version, _fragments = _write_story(story, feedback)
+        # The same version the story was written with (an experiment's variant stays one).
+        title, text, version, _fragments = _write_story(
+            story, feedback, version=story.prompt_version or None
+        )
         story.title, story.text, story.prompt_version = title[:200], text, version
         fields = {"title": story.title, "text": text, "prompt_version": version}
-    stage_complete(story_id, Stage.CHECK_SAFETY, ms=_ms_since(started), fields=fields)
+    stage_complete(
+        story_id,
+        Stage.CHECK_SAFETY,
+        ms=_ms_since(started),
+        output={"flagged_attempts": flagged},
+        fields=fields,
+    )
 
 
 # --- 5-6. narrate and time words -----------------------------------------------------------------

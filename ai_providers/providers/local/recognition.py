@@ -83,10 +83,14 @@ class _Decoders:
         self._decoder = None
 
     def decoder(self):
+        """The shared decoder with fresh feature state. Its front end keeps running estimates
+        (noise level, cepstral mean) from one utterance to the next; left alone, the same
+        recording is heard differently depending on what was heard before it."""
         from pocketsphinx import Decoder
 
         if self._decoder is None:
             self._decoder = Decoder(samprate=SAMPLE_RATE, loglevel="FATAL")
+        self._decoder.reinit_feat()  # ~0.1 ms
         return self._decoder
 
 
@@ -141,6 +145,7 @@ def recognise(audio: bytes, *, expected_text: str | None = None) -> Recognition:
                         duration_seconds=duration,
                         aligned=True,
                     )
+            decoder = _decoders.decoder()  # the alignment pass moved the feature state
         decoder.start_utt()
         decoder.process_raw(pcm, full_utt=True)
         decoder.end_utt()

@@ -1,6 +1,8 @@
-"""Tell one story from a drawing, end to end, and write its files to a folder.
+"""Tell one story from a drawing (or a recorded or typed idea), end to end, and write its
+files to a folder.
 
     python manage.py tell_story --drawing samples/drawing.png --kid-name Mia --age 5
+    python manage.py tell_story --audio idea.m4a --kid-name Mia --age 5
 
 Bad input prints one line on stderr and exits 2; nothing is written. Progress goes to stderr,
 so ``--json`` leaves stdout to the one JSON object.
@@ -36,12 +38,18 @@ def _bad(message: str) -> CommandError:
 
 
 class Command(BaseCommand):
-    help = "Make a narrated, word-timed story from a child's drawing and write its files."
+    help = (
+        "Make a narrated, word-timed story from a child's drawing (or recorded or typed idea) "
+        "and write its files."
+    )
 
     def add_arguments(self, parser):
         # Checked by hand in handle() so every mistake is one clear line, not argparse's usage.
         parser.add_argument("--drawing", help="PNG or JPEG of the child's drawing")
         parser.add_argument("--text", default="", help="a typed story idea instead of a drawing")
+        parser.add_argument(
+            "--audio", help="a recorded story idea instead: WAV, MP3, M4A/AAC, OGG or WebM"
+        )
         parser.add_argument("--kid-name", help="the child's first name")
         parser.add_argument("--age", help=f"the child's age, {MIN_KID_AGE}-{MAX_KID_AGE}")
         parser.add_argument("--story-type", default="adventure", help="|".join(StoryType.values))
@@ -56,8 +64,24 @@ class Command(BaseCommand):
 
     def _validated(self, options) -> dict:
         drawing_path, text = options["drawing"], (options["text"] or "").strip()
-        if bool(drawing_path) == bool(text):
-            raise _bad("give --drawing PATH (or --text IDEA instead)")
+        audio_path = options["audio"]
+        if sum(map(bool, (drawing_path, text, audio_path))) != 1:
+            raise _bad("give one of --drawing PATH, --audio PATH or --text IDEA")
+        audio = None
+        if audio_path:
+            path = Path(audio_path)
+            if not path.is_file():
+                raise _bad(f"--audio: no such file: {path}")
+            try:
+                audio = path.read_bytes()
+            except OSError as exc:
+                raise _bad(f"--audio: cannot read {path}: {exc.strerror}") from None
+            from stories.audio import validate_audio
+
+            try:
+                validate_audio(audio)
+            except ApplicationError as exc:
+                raise _bad(f"--audio: {path}: {exc.message}") from None
         drawing = None
         if drawing_path:
             path = Path(drawing_path)
@@ -100,6 +124,7 @@ class Command(BaseCommand):
         interests = [i.strip() for i in options["interests"].split(",") if i.strip()]
         return {
             "drawing": drawing,
+            "audio": audio,
             "text": text,
             "name": name,
             "age": age,
@@ -127,6 +152,7 @@ class Command(BaseCommand):
                 story_type=options["story_type"],
                 story_length=options["length"],
                 drawing=args["drawing"],
+                audio=args["audio"],
                 text=args["text"],
                 enqueue=False,
             )
