@@ -11,8 +11,8 @@ import uuid
 
 import pytest
 
-from ai_providers.providers.local import story_banks
 from ai_providers.content_rules import check_text
+from ai_providers.providers.local import story_banks
 from ai_providers.providers.local.storyteller import LENGTH_BANDS, tell_story
 from ai_providers.types import StoryContext
 from stories.quality import story_failures

@@ -23,9 +23,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...content_rules import check_text
 from ...types import StoryContext
 from . import story_banks as banks
-from ...content_rules import check_text
 from .story_banks import Companion, Line, Para, Problem, Setting, Topic, TypeBank
 
 __all__ = ["LENGTH_BANDS", "tell_story"]
