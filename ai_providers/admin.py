@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from mira.admin import ReadOnlyAdminMixin
+
 from .models import AIOperation
 
 
 @admin.register(AIOperation)
-class AIOperationAdmin(admin.ModelAdmin):
+class AIOperationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The ledger is append-only: ops read it, nobody edits it."""
 
     list_display = (
@@ -32,12 +34,3 @@ class AIOperationAdmin(admin.ModelAdmin):
     )
     date_hierarchy = "created_at"
     list_select_related = ("user",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -22,6 +22,8 @@ from django.utils.html import format_html
 from import_export import fields, resources, widgets
 from import_export.admin import ImportExportMixin
 
+from mira.admin import ReadOnlyAdminMixin
+
 from .documents import AGE_GROUPS, STORY_LENGTHS, STORY_TYPES, parse_document
 from .errors import PromptError, PromptInvalid
 from .models import Prompt, PromptRelease, PromptReleaseEvent, PromptVersion
@@ -524,7 +526,7 @@ class PromptReleaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(PromptReleaseEvent)
-class PromptReleaseEventAdmin(admin.ModelAdmin):
+class PromptReleaseEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "prompt",
@@ -537,12 +539,3 @@ class PromptReleaseEventAdmin(admin.ModelAdmin):
     list_filter = ("action", "environment")
     search_fields = ("prompt__key", "actor_name", "note")
     list_select_related = ("prompt", "from_version", "to_version")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -49,6 +49,7 @@ class GuidanceError(Exception):
 
 
 def age_group(age: int) -> str:
+    """The spec's age groups of children: 2-3, 4-6, 7-9, 10-12."""
     if age <= 3:
         return "2-3"
     if age <= 6:

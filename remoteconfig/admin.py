@@ -27,6 +27,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
 
+from mira.admin import ReadOnlyAdminMixin
 from mira.errors import ApplicationError
 
 from .forms import SettingForm
@@ -299,7 +300,7 @@ class AppConfigurationAdmin(ImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(AppConfigurationChange)
-class AppConfigurationChangeAdmin(admin.ModelAdmin):
+class AppConfigurationChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     change_list_template = "admin/remoteconfig/appconfigurationchange/change_list.html"
     change_form_template = "admin/remoteconfig/appconfigurationchange/change_form.html"
     list_display = (
@@ -343,15 +344,6 @@ class AppConfigurationChangeAdmin(admin.ModelAdmin):
                 may_revert=Value(may_change, output_field=BooleanField()),
             )
         )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @staticmethod
     def _revertable(change: AppConfigurationChange) -> bool:

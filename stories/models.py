@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
+from prompts_app.guidance import age_group
+
 logger = logging.getLogger(__name__)
 
 
@@ -97,17 +99,6 @@ class KidProfile(models.Model):
     @property
     def age_group(self) -> str:
         return age_group(self.age)
-
-
-def age_group(age: int) -> str:
-    """The spec's age groups: 2-3, 4-6, 7-9, 10-12."""
-    if age <= 3:
-        return "2-3"
-    if age <= 6:
-        return "4-6"
-    if age <= 9:
-        return "7-9"
-    return "10-12"
 
 
 class ParentPreferences(models.Model):

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.conf import settings
 from django.core import checks
 from django.db.models.signals import post_migrate
 
@@ -13,34 +12,10 @@ SCHEDULES = (
 
 
 def schedules_register(*, using: str = "default", **kwargs) -> None:
-    """Create or update the django-q2 schedules of this app; idempotent (runs after every
-    ``migrate``), and it removes duplicates a person may have added by hand."""
-    from django_q.models import Schedule
+    """This app's schedules (post_migrate receiver)."""
+    from mira.schedules import schedules_register as register
 
-    for name, func, setting, default in SCHEDULES:
-        minutes = int(getattr(settings, setting, default))
-        rows = list(Schedule.objects.using(using).filter(func=func).order_by("id"))
-        if not rows:
-            Schedule.objects.using(using).create(
-                name=name, func=func, schedule_type=Schedule.MINUTES, minutes=minutes, repeats=-1
-            )
-            continue
-        keep, *extra = rows
-        for row in extra:
-            row.delete()
-        if (keep.name, keep.schedule_type, keep.minutes, keep.repeats) != (
-            name,
-            Schedule.MINUTES,
-            minutes,
-            -1,
-        ):
-            keep.name, keep.schedule_type, keep.minutes, keep.repeats = (
-                name,
-                Schedule.MINUTES,
-                minutes,
-                -1,
-            )
-            keep.save()
+    register(SCHEDULES, using=using)
 
 
 def check_usage_config(app_configs=None, **kwargs):
