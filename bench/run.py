@@ -23,6 +23,10 @@ def main(names: list[str]) -> int:
     import django
 
     django.setup()
+    import logging
+
+    # Benchmarks print their own numbers; service logs would bury them.
+    logging.getLogger().setLevel(os.environ.get("BENCH_LOG_LEVEL", "WARNING"))
     files = sorted((ROOT / "bench").glob("bench_*.py"))
     if names:
         files = [f for f in files if f.stem.removeprefix("bench_") in names]

@@ -220,5 +220,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django_q": {"level": env("Q_LOG_LEVEL", default="WARNING"), "propagate": True},
+        # The vendor SDKs' HTTP clients log every request line at INFO; the ledger has them.
+        "httpx": {"level": "WARNING", "propagate": True},
+        "httpx2": {"level": "WARNING", "propagate": True},
     },
 }
