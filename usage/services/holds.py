@@ -1,0 +1,183 @@
+"""Story-level holds (the stories app): admission, and closing a story's hold when it ends."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from remoteconfig.selectors import config_flag
+
+from .. import abuse
+from ..config import (
+    STORY_LENGTHS,
+    abuse_thresholds,
+    tier_get,
+    usage_limits_override,
+    usage_settings,
+)
+from ..errors import TierRestricted
+from ..estimates import story_estimate
+from ..models import ReservationKind, ReservationState, UsageAccount, UsageReservation
+from .accounts import ZERO, _check_limits, _lock_account
+
+# The name the module had before it became a package, so log records keep their logger name.
+logger = logging.getLogger("usage.services")
+
+
+@dataclass(frozen=True)
+class StoryHold:
+    id: uuid.UUID
+    story_id: uuid.UUID
+    amount_usd: Decimal
+    operations: int
+    breakdown: dict[str, str]
+
+
+def _hold_timeout() -> timedelta:
+    return timedelta(seconds=getattr(settings, "MIRA_USAGE_STORY_HOLD_TIMEOUT", 7200))
+
+
+# --- story-level holds (the stories app) -------------------------------------------------------
+
+
+def story_admit(
+    *,
+    user_id: uuid.UUID,
+    story_id: uuid.UUID,
+    story_length: str,
+    input_kind: str,
+    premium_voice: bool = False,
+) -> StoryHold:
+    """Admit a story request: not blocked, not a burst, within the tier's restrictions, and
+    its estimated total fits the limits; then hold that estimate until the story ends.
+
+    Raises ``AccountBlocked`` (403), ``BurstThrottled`` (429), ``TierRestricted`` (403) or
+    ``LimitExceeded`` (429). Burst warnings and automatic blocks are committed before the
+    refusal is raised. Admitting the same story twice returns the first hold.
+    """
+    if story_length not in STORY_LENGTHS:
+        raise ValueError(f"story_length must be one of {', '.join(STORY_LENGTHS)}")
+    now = timezone.now()
+    thresholds = abuse_thresholds()
+    override = usage_limits_override()
+    expensive_off = config_flag("disable_expensive_features", False)
+    refusal = None
+    with transaction.atomic():
+        account = _lock_account(user_id, now, limits_override=override)
+        existing = UsageReservation.objects.filter(
+            kind=ReservationKind.STORY, story_id=story_id
+        ).first()
+        if existing is not None:
+            return _story_hold(existing)
+        if account.is_blocked:
+            raise abuse.blocked_error(account)
+        refusal = abuse.burst_check(account, now=now, thresholds=thresholds)
+        if refusal is not None:
+            account.save()  # the warning (and maybe the block) must outlive the refusal
+        else:
+            tier = tier_get(account.current_tier)
+            if not tier.allows_length(story_length):
+                raise TierRestricted(
+                    f"{story_length.capitalize()} stories are not part of the {tier.name} "
+                    f"plan; it includes stories up to {tier.max_story_length}.",
+                    extra={"restriction": "max_story_length", "allowed": tier.max_story_length},
+                )
+            if premium_voice and not tier.premium_voices:
+                raise TierRestricted(
+                    f"Premium voices are not part of the {tier.name} plan.",
+                    extra={"restriction": "premium_voices"},
+                )
+            paid_cover = tier.image_generation_enabled and not expensive_off
+            estimate = story_estimate(
+                story_length=story_length, input_kind=input_kind, paid_cover=paid_cover
+            )
+            _check_limits(account, estimate.cost_usd, estimate.operations, now)
+            account.reserved_cost_usd += estimate.cost_usd
+            account.reserved_operations += estimate.operations
+            account.open_story_holds += 1
+            account.save()
+            hold = UsageReservation.objects.create(
+                account=account,
+                kind=ReservationKind.STORY,
+                story_id=story_id,
+                amount_usd=estimate.cost_usd,
+                operations=estimate.operations,
+                remaining_usd=estimate.cost_usd,
+                remaining_operations=estimate.operations,
+                purpose=f"story:{story_length}",
+                expires_at=now + _hold_timeout(),
+            )
+            logger.info(
+                "story admitted",
+                extra={
+                    "story_id": str(story_id),
+                    "estimate_usd": str(estimate.cost_usd),
+                    "operations": estimate.operations,
+                },
+            )
+            return StoryHold(
+                id=hold.id,
+                story_id=story_id,
+                amount_usd=estimate.cost_usd,
+                operations=estimate.operations,
+                breakdown=estimate.breakdown,
+            )
+    raise refusal
+
+
+def _story_hold(row: UsageReservation) -> StoryHold:
+    return StoryHold(
+        id=row.id,
+        story_id=row.story_id,
+        amount_usd=row.amount_usd,
+        operations=row.operations,
+        breakdown={},
+    )
+
+
+def _close_hold(account: UsageAccount, hold: UsageReservation, *, state: str, now) -> None:
+    account.reserved_cost_usd = max(ZERO, account.reserved_cost_usd - hold.remaining_usd)
+    account.reserved_operations = max(0, account.reserved_operations - hold.remaining_operations)
+    account.open_story_holds = max(0, account.open_story_holds - 1)
+    used = hold.draws.filter(state=ReservationState.SETTLED).aggregate(
+        cost=Sum("settled_usd"), ops=Sum("settled_operations")
+    )
+    hold.state = state
+    hold.settled_usd = used["cost"] or ZERO
+    hold.settled_operations = used["ops"] or 0
+    hold.remaining_usd = ZERO
+    hold.remaining_operations = 0
+    hold.closed_at = now
+    hold.save()
+
+
+def story_hold_close(*, story_id: uuid.UUID, user_id: uuid.UUID, outcome: str = "ready") -> None:
+    """The story ended (``outcome`` is ``ready`` or its failure code): give back what its hold
+    did not use, and count a safety rejection towards abuse detection. Idempotent."""
+    now = timezone.now()
+    with transaction.atomic():
+        account = _lock_account(user_id, now)
+        hold = (
+            UsageReservation.objects.select_for_update()
+            .filter(kind=ReservationKind.STORY, story_id=story_id, account=account)
+            .first()
+        )
+        if hold is not None and hold.state == ReservationState.OPEN:
+            _close_hold(account, hold, state=ReservationState.SETTLED, now=now)
+        if outcome in abuse.SAFETY_FAILURE_CODES:
+            abuse.safety_rejection_record(
+                account,
+                story_id=story_id,
+                code=outcome,
+                now=now,
+                thresholds=usage_settings().abuse,
+            )
+        account.save()
