@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 
+from mira import metrics
 from remoteconfig.selectors import config_flag, provider_enabled
 from usage.selectors import ROUTING_CHEAPEST, ROUTING_QUALITY, routing_policy
 from usage.services import budget_release, budget_reserve, budget_settle
@@ -82,7 +83,7 @@ def _record(
     input_size, output_size, unit = _sizes(usage) if usage else (None, None, "")
     metadata: dict[str, Any] = {"size_unit": unit} if unit else {}
     metadata.update(extra or {})
-    return AIOperation.objects.create(
+    row = AIOperation.objects.create(
         user_id=ctx.user_id,
         operation_type=operation.value,
         vendor=provider.name,
@@ -101,6 +102,8 @@ def _record(
         attempt=attempt,
         metadata=metadata,
     )
+    metrics.ai_attempt_recorded(row)
+    return row
 
 
 def pick_provider_chain(operation: Operation, request: Any, ctx: CallContext) -> list[Provider]:
