@@ -174,6 +174,8 @@ MIRA_PROMPTS_DIR = Path(env("MIRA_PROMPTS_DIR", default=str(BASE_DIR / "prompts"
 # Salt for the hashed user ids sent to vendors; never send raw ids or names.
 MIRA_VENDOR_USER_SALT = env("MIRA_VENDOR_USER_SALT", default=SECRET_KEY)
 MIRA_MAX_DRAWING_BYTES = env.int("MIRA_MAX_DRAWING_BYTES", default=10 * 1024 * 1024)
+# Pixels, checked from the header before decoding: above it a drawing is 400 image_too_large.
+MIRA_MAX_DRAWING_PIXELS = env.int("MIRA_MAX_DRAWING_PIXELS", default=4096 * 4096)
 # Recorded story ideas (docs/audio-input.md): size and length limits, and the transcription
 # confidence (0-1) below which a story fails with `transcription_unclear` instead of guessing.
 MIRA_MAX_AUDIO_BYTES = env.int("MIRA_MAX_AUDIO_BYTES", default=10 * 1024 * 1024)
