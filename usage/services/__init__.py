@@ -17,7 +17,7 @@ Every change to an account happens under that account's row lock, taken first (s
 """
 
 from .accounts import COST_PLACES, NO_SYNC, SUM_PLACES, ZERO, account_get_or_create
-from .holds import StoryHold, story_admit, story_hold_close
+from .holds import StoryHold, story_admit, story_hold_close, story_request_check
 from .operations import (
     LIMIT_FIELDS,
     account_block,
@@ -56,4 +56,5 @@ __all__ = [
     "reservations_reclaim",
     "story_admit",
     "story_hold_close",
+    "story_request_check",
 ]
