@@ -8,7 +8,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import selectors, services
+from . import openapi, selectors, services
 from .serializers import (
     KidInputSerializer,
     KidOutputSerializer,
@@ -18,13 +18,16 @@ from .serializers import (
     StoryRatingSerializer,
     StorySerializer,
 )
+from .throttles import StoryCreationThrottle
 
 
 class KidListCreateApi(APIView):
+    @openapi.kid_list
     def get(self, request):
         kids = selectors.kid_list(parent=request.user)
         return Response(KidOutputSerializer(kids, many=True).data)
 
+    @openapi.kid_create
     def post(self, request):
         serializer = KidInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -34,7 +37,9 @@ class KidListCreateApi(APIView):
 
 class StoryListCreateApi(APIView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+    throttle_classes = [StoryCreationThrottle]
 
+    @openapi.story_list
     def get(self, request):
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(
@@ -43,6 +48,7 @@ class StoryListCreateApi(APIView):
         data = StorySerializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)
 
+    @openapi.story_create
     def post(self, request):
         serializer = StoryInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -65,12 +71,14 @@ class StoryListCreateApi(APIView):
 
 
 class StoryDetailApi(APIView):
+    @openapi.story_detail
     def get(self, request, story_id):
         story = selectors.story_get(owner=request.user, story_id=story_id)
         return Response(StorySerializer(story, context={"request": request}).data)
 
 
 class StoryRatingApi(APIView):
+    @openapi.story_rate
     def post(self, request, story_id):
         serializer = StoryRatingSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -81,6 +89,7 @@ class StoryRatingApi(APIView):
 
 
 class StoryListeningApi(APIView):
+    @openapi.story_listening
     def post(self, request, story_id):
         serializer = StoryListeningSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -22,7 +22,7 @@ from usage.services import story_admit, story_hold_close
 
 from .audio import validate_audio
 from .errors import StoryNotReady
-from .media import validate_drawing
+from .media import validate_drawing, validate_unicode_text
 from .models import InputKind, KidProfile, Story, StoryLength, StoryStatus, StoryType
 
 logger = logging.getLogger(__name__)
@@ -40,6 +40,10 @@ def kid_create(
     reading_level: str = "early",
     accessibility_needs: str = "",
 ) -> KidProfile:
+    validate_unicode_text(name, field="name")
+    validate_unicode_text(accessibility_needs, field="accessibility_needs")
+    for interest in interests:
+        validate_unicode_text(interest or "", field="interests")
     kid = KidProfile(
         parent=parent,
         name=name.strip(),
@@ -142,6 +146,8 @@ def story_request(
         raise InvalidInput(f"At most {MAX_SPECIAL_REQUESTS} characters.", field="special_requests")
     if len(text) > MAX_INPUT_TEXT:
         raise InvalidInput(f"At most {MAX_INPUT_TEXT} characters.", field="text")
+    validate_unicode_text(text, field="text")
+    validate_unicode_text(special_requests, field="special_requests")
     suffix = validate_drawing(drawing) if drawing is not None else None
     if audio is not None:
         suffix = validate_audio(audio).suffix

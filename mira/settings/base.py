@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_q",
     "import_export",
     "accounts",
@@ -206,6 +208,38 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "mira.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Throttles (mira/throttles.py) count in the default cache: Redis with REDIS_URL, shared by
+    # every web process. Story creation uses usage's burst rule instead (docs/usage.md).
+    "DEFAULT_THROTTLE_RATES": {
+        "login_ip": env("MIRA_THROTTLE_LOGIN_IP", default="30/min"),
+        "login_username": env("MIRA_THROTTLE_LOGIN_USERNAME", default="10/hour"),
+        "config_anon": env("MIRA_THROTTLE_CONFIG_ANON", default="120/min"),
+    },
+    # Reverse proxies in front of gunicorn whose X-Forwarded-For is trusted (0: REMOTE_ADDR).
+    "NUM_PROXIES": env.int("MIRA_NUM_PROXIES", default=0),
+}
+
+# OpenAPI 3 (drf-spectacular): the schema at /api/schema/, Swagger UI at /api/docs/ with the
+# sidecar package's assets, so the docs page loads nothing from another origin.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Mira parents' API",
+    "DESCRIPTION": (
+        "Kid profiles, story requests (a drawing, a recorded idea or a typed idea) and the "
+        "finished stories; runtime config for the app; the family's data rights. Every error "
+        'is `{"code", "detail", ...}`; field errors add `"errors": {"field": ["message"]}`. '
+        "Authenticate with `Authorization: Token <token>` from `POST /api/v1/auth/token/`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {},
 }
 
 # Mira's own knobs.
@@ -216,6 +250,8 @@ MIRA_PROMPTS_DIR = Path(env("MIRA_PROMPTS_DIR", default=str(BASE_DIR / "prompts"
 # Salt for the hashed user ids sent to vendors; never send raw ids or names.
 MIRA_VENDOR_USER_SALT = env("MIRA_VENDOR_USER_SALT", default=SECRET_KEY)
 MIRA_MAX_DRAWING_BYTES = env.int("MIRA_MAX_DRAWING_BYTES", default=10 * 1024 * 1024)
+# Pixels, checked from the header before decoding: above it a drawing is 400 image_too_large.
+MIRA_MAX_DRAWING_PIXELS = env.int("MIRA_MAX_DRAWING_PIXELS", default=4096 * 4096)
 # Recorded story ideas (docs/audio-input.md): size and length limits, and the transcription
 # confidence (0-1) below which a story fails with `transcription_unclear` instead of guessing.
 MIRA_MAX_AUDIO_BYTES = env.int("MIRA_MAX_AUDIO_BYTES", default=10 * 1024 * 1024)

@@ -18,7 +18,13 @@ Every change to an account happens under that account's row lock, taken first (s
 """
 
 from .accounts import COST_PLACES, NO_SYNC, SUM_PLACES, ZERO, account_get_or_create
-from .holds import StoryHold, story_admit, story_calls_abandon, story_hold_close
+from .holds import (
+    StoryHold,
+    story_admit,
+    story_calls_abandon,
+    story_hold_close,
+    story_request_check,
+)
 from .operations import (
     LIMIT_FIELDS,
     account_block,
@@ -58,4 +64,5 @@ __all__ = [
     "story_admit",
     "story_calls_abandon",
     "story_hold_close",
+    "story_request_check",
 ]

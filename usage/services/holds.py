@@ -48,6 +48,33 @@ def _hold_timeout() -> timedelta:
 # --- story-level holds (the stories app) -------------------------------------------------------
 
 
+def story_request_check(*, user_id: uuid.UUID) -> None:
+    """The API's story-creation throttle, before the request body is read: admission's first
+    checks (blocked, burst) on the same counter and threshold as ``story_admit`` (story holds;
+    ``rapid_requests`` or ops' ``rate_limits.story_requests_per_minute``), so there is one
+    story-request throttle. The common case is two unlocked reads; only a refusal takes the
+    account lock, to record the burst warning exactly as admission does. ``story_admit``
+    still checks again under the lock, which is what closes the race between two requests.
+
+    Raises ``AccountBlocked`` (403) or ``BurstThrottled`` (429, ``Retry-After``)."""
+    account = UsageAccount.objects.filter(user_id=user_id).first()
+    if account is None:
+        return  # no story yet, so no burst
+    if account.is_blocked:
+        raise abuse.blocked_error(account)
+    now = timezone.now()
+    thresholds = abuse_thresholds()
+    if not abuse.burst_reached(account, now=now, thresholds=thresholds):
+        return
+    with transaction.atomic():
+        account = _lock_account(user_id, now)
+        refusal = abuse.burst_check(account, now=now, thresholds=thresholds)
+        if refusal is not None:
+            account.save()  # the warning (and maybe the block) must outlive the refusal
+    if refusal is not None:
+        raise refusal
+
+
 def story_admit(
     *,
     user_id: uuid.UUID,
