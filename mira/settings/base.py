@@ -133,7 +133,7 @@ else:
 # (stories/pipeline/lease.py). Duplicate deliveries are harmless: an attempt runs only under
 # an unexpired lease of its own. One retry layer for AI calls lives in the gateway.
 Q_CLUSTER = {
-    "name": env("Q_CLUSTER_NAME", default="mira"),
+    "name": "mira",
     "workers": env.int("Q_WORKERS", default=2),
     "timeout": env.int("Q_TIMEOUT", default=600),
     "retry": env.int("Q_RETRY", default=660),
@@ -162,6 +162,7 @@ if env("Q_BROKER", default="") == "orm":
 MIRA_PIPELINE_LEASE_SECONDS = env.float("MIRA_PIPELINE_LEASE_SECONDS", default=60)
 MIRA_PIPELINE_HEARTBEAT_SECONDS = env.float("MIRA_PIPELINE_HEARTBEAT_SECONDS", default=15)
 MIRA_PIPELINE_REAP_EVERY_MINUTES = env.int("MIRA_PIPELINE_REAP_EVERY_MINUTES", default=1)
+MIRA_PIPELINE_REAP_EVERY_SECONDS = env.float("MIRA_PIPELINE_REAP_EVERY_SECONDS", default=20)
 MIRA_PIPELINE_QUEUED_GRACE_SECONDS = env.float("MIRA_PIPELINE_QUEUED_GRACE_SECONDS", default=180)
 MIRA_PIPELINE_STAGE_BUDGETS = {
     "analyse_input": 60,
