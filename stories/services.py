@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django_q.tasks import async_task
 
 from ai_providers.errors import AIServicesDisabled
@@ -170,6 +171,7 @@ def story_request(
         special_requests=special_requests.strip(),
         input_text=text.strip(),
         idempotency_key=idempotency_key,
+        enqueued_at=timezone.now() if enqueue else None,
     )
     # Usage admission: blocked account (403), burst of requests (429), tier restrictions
     # (403), then the story's estimated total held against the limits (429) until it ends.

@@ -3,8 +3,15 @@
 import uuid
 
 from . import pipeline
+from .pipeline.lease import stories_reap
 
 
 def run_pipeline(story_id: str) -> str:
     story = pipeline.run(uuid.UUID(str(story_id)))
     return story.status
+
+
+def reap_stories() -> str:
+    """Scheduled: re-enqueue or fail stories whose worker vanished (stories/pipeline/lease.py)."""
+    report = stories_reap()
+    return f"requeued {len(report.requeued)}, failed {len(report.failed)}"

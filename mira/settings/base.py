@@ -114,23 +114,65 @@ else:
         }
     }
 
-# django-q2. One retry layer lives in the AI gateway; the task layer only re-runs a story whose
-# worker died, so ``timeout`` < ``retry`` and ``max_attempts`` is finite.
+# django-q2 1.11, as it really behaves (django_q/worker.py, monitor.py, brokers/):
+# - ``timeout``: SIGALRM raises ``TimeoutException`` (a ``SystemExit``, not an ``Exception``)
+#   inside the task; the worker records a failure and its process is replaced.
+# - ``retry``: the ORM broker hides a delivered task for ``retry`` seconds; a task not
+#   acknowledged by then (worker SIGKILLed, or failed with ``ack_failures`` False) is delivered
+#   again. ``retry`` > ``timeout``, or a slow task would run twice at once.
+# - ``ack_failures`` False: a failed task is not acknowledged, so the ORM broker really retries
+#   it; True would acknowledge it and no failure would ever be retried.
+# - ``max_attempts``: counts *recorded* results; after that many the task is acknowledged.
+#   A SIGKILLed worker records nothing, so this alone never ends a task that kills its worker.
+# - The Redis broker pops tasks and has no acknowledgement: a task whose worker died, or that
+#   sat in a Redis that restarted without persistence, is gone.
+# So the brokers are not what finishes a story. The story row is: its running attempt holds a
+# lease renewed by a heartbeat; ``stories.tasks.reap_stories`` (scheduled every
+# ``MIRA_PIPELINE_REAP_EVERY_MINUTES``) re-enqueues a story whose lease lapsed or whose task
+# went missing, or fails it with a code after ``max_attempts`` attempts
+# (stories/pipeline/lease.py). Duplicate deliveries are harmless: an attempt runs only under
+# an unexpired lease of its own. One retry layer for AI calls lives in the gateway.
 Q_CLUSTER = {
-    "name": "mira",
+    "name": env("Q_CLUSTER_NAME", default="mira"),
     "workers": env.int("Q_WORKERS", default=2),
     "timeout": env.int("Q_TIMEOUT", default=600),
     "retry": env.int("Q_RETRY", default=660),
-    "max_attempts": 3,
+    "max_attempts": env.int("Q_MAX_ATTEMPTS", default=3),
     "catch_up": False,
     "save_limit": 500,
-    "ack_failures": True,
+    "ack_failures": False,
+    # How often the sentinel looks at schedules: every 30 guard cycles.
+    "guard_cycle": env.float("Q_GUARD_CYCLE", default=0.5),
     "label": "Tasks",
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+# Tests of the real worker choose the broker whatever REDIS_URL says.
+if env("Q_BROKER", default="") == "orm":
+    Q_CLUSTER.pop("redis", None)
+    Q_CLUSTER["orm"] = "default"
+
+# The pipeline's lease on a running story (renewed every heartbeat), the reaper's schedule,
+# how long a queued story may wait before its task is presumed lost, and each stage's time
+# budget in seconds. The budgets of the stages in a row plus the longer of the concurrent
+# branches (narrate + time_words, paint_cover) stay below ``Q_TIMEOUT``; the runner also
+# caps every stage at the attempt's own time left, so a stage always ends inside the task.
+MIRA_PIPELINE_LEASE_SECONDS = env.float("MIRA_PIPELINE_LEASE_SECONDS", default=60)
+MIRA_PIPELINE_HEARTBEAT_SECONDS = env.float("MIRA_PIPELINE_HEARTBEAT_SECONDS", default=15)
+MIRA_PIPELINE_REAP_EVERY_MINUTES = env.int("MIRA_PIPELINE_REAP_EVERY_MINUTES", default=1)
+MIRA_PIPELINE_QUEUED_GRACE_SECONDS = env.float("MIRA_PIPELINE_QUEUED_GRACE_SECONDS", default=180)
+MIRA_PIPELINE_STAGE_BUDGETS = {
+    "analyse_input": 60,
+    "generate_story": 150,
+    "check_safety": 150,
+    "narrate": 120,
+    "time_words": 45,
+    "paint_cover": 150,
+    **env.json("MIRA_PIPELINE_STAGE_BUDGETS", default={}),
+}
+
 # Run tasks in-process (used by tests and by ``tell_story``); never in production.
 Q_SYNC = env.bool("Q_SYNC", default=False)
 Q_CLUSTER["sync"] = Q_SYNC

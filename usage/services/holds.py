@@ -186,12 +186,50 @@ def _close_hold(account: UsageAccount, hold: UsageReservation, *, state: str, no
     hold.save()
 
 
-def story_hold_close(*, story_id: uuid.UUID, user_id: uuid.UUID, outcome: str = "ready") -> None:
-    """The story ended (``outcome`` is ``ready`` or its failure code): give back what its hold
-    did not use, and count a safety rejection towards abuse detection. Idempotent."""
+def _abandon_story_calls(account: UsageAccount, story_id: uuid.UUID, now) -> int:
+    """Expire the story's call reservations still open: their worker died between reserve and
+    settle (the story is being ended or re-run by someone else), so no one will settle them."""
+    from .reservations import _give_back_call
+
+    count = 0
+    calls = UsageReservation.objects.select_for_update().filter(
+        account=account,
+        kind=ReservationKind.CALL,
+        story_id=story_id,
+        state=ReservationState.OPEN,
+    )
+    for row in calls:
+        _give_back_call(account, row, ZERO, 0)
+        row.state, row.closed_at = ReservationState.EXPIRED, now
+        row.save(update_fields=["state", "closed_at"])
+        count += 1
+    return count
+
+
+def story_calls_abandon(*, story_id: uuid.UUID, user_id: uuid.UUID) -> int:
+    """A story's worker vanished and the story runs again: give back the calls it left open
+    (a call that settles after all is still recorded once, see ``_close_call``)."""
     now = timezone.now()
     with transaction.atomic():
         account = _lock_account(user_id, now)
+        count = _abandon_story_calls(account, story_id, now)
+        account.save()
+    if count:
+        logger.warning(
+            "abandoned call reservations released",
+            extra={"story_id": str(story_id), "count": count},
+        )
+    return count
+
+
+def story_hold_close(*, story_id: uuid.UUID, user_id: uuid.UUID, outcome: str = "ready") -> None:
+    """The story ended (``outcome`` is ``ready`` or its failure code): expire calls its dead
+    workers left open, give back what its hold did not use, and count a safety rejection
+    towards abuse detection. Idempotent; the runner and the reaper both end stories here."""
+    now = timezone.now()
+    with transaction.atomic():
+        account = _lock_account(user_id, now)
+        _abandon_story_calls(account, story_id, now)
         hold = (
             UsageReservation.objects.select_for_update()
             .filter(kind=ReservationKind.STORY, story_id=story_id, account=account)
