@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, Stream
 from django.views.decorators.http import require_GET
 
 from .access import signed_url, token_allows
+from .account import story_mark_used
 from .models import Story, StoryStatus
 from .readalong import render_read_along
 
@@ -35,6 +36,7 @@ def _story_for(request: HttpRequest, story_id: uuid.UUID) -> Story:
 @require_GET
 def read_along(request: HttpRequest, story_id: uuid.UUID) -> HttpResponse:
     story = _story_for(request, story_id)
+    story_mark_used(story_id=story.id)
     page = render_read_along(
         story,
         audio_src=signed_url("stories:media", story.id, kind="audio"),
@@ -48,6 +50,8 @@ def read_along(request: HttpRequest, story_id: uuid.UUID) -> HttpResponse:
 @require_GET
 def story_media(request: HttpRequest, story_id: uuid.UUID, kind: str) -> HttpResponse:
     story = _story_for(request, story_id)
+    if kind == "audio":
+        story_mark_used(story_id=story.id)
     field = {"audio": story.audio, "cover": story.cover}.get(kind)
     if not field:
         raise Http404("No such media.")

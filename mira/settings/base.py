@@ -215,6 +215,7 @@ REST_FRAMEWORK = {
         "login_ip": env("MIRA_THROTTLE_LOGIN_IP", default="30/min"),
         "login_username": env("MIRA_THROTTLE_LOGIN_USERNAME", default="10/hour"),
         "config_anon": env("MIRA_THROTTLE_CONFIG_ANON", default="120/min"),
+        "reauthenticate": env("MIRA_THROTTLE_REAUTHENTICATE", default="10/hour"),
     },
     # Reverse proxies in front of gunicorn whose X-Forwarded-For is trusted (0: REMOTE_ADDR).
     "NUM_PROXIES": env.int("MIRA_NUM_PROXIES", default=0),
@@ -253,6 +254,10 @@ MIRA_PROMPTS_DIR = Path(env("MIRA_PROMPTS_DIR", default=str(BASE_DIR / "prompts"
 # Salt for the hashed user ids sent to vendors; never send raw ids or names.
 MIRA_VENDOR_USER_SALT = env("MIRA_VENDOR_USER_SALT", default=SECRET_KEY)
 MIRA_MAX_DRAWING_BYTES = env.int("MIRA_MAX_DRAWING_BYTES", default=10 * 1024 * 1024)
+# Retention (docs/privacy.md): a story's media (drawing, recording, narration, cover) are
+# deleted after this many days without use; its text stays. 0 keeps media for ever.
+MIRA_MEDIA_RETENTION_DAYS = env.int("MIRA_MEDIA_RETENTION_DAYS", default=180)
+MIRA_MEDIA_RETENTION_EVERY_MINUTES = env.int("MIRA_MEDIA_RETENTION_EVERY_MINUTES", default=24 * 60)
 # Pixels, checked from the header before decoding: above it a drawing is 400 image_too_large.
 MIRA_MAX_DRAWING_PIXELS = env.int("MIRA_MAX_DRAWING_PIXELS", default=4096 * 4096)
 # Recorded story ideas (docs/audio-input.md): size and length limits, and the transcription
