@@ -217,6 +217,32 @@ def stories_media_expire(*, now=None) -> int:
     return expired
 
 
+def story_folders_orphaned_remove(*, now=None, grace=timedelta(hours=1)) -> int:
+    """Delete ``stories/<id>/`` folders whose story row is gone (a worker that was still
+    writing when the family or the story was deleted). Older than ``grace`` only, so a story
+    being created right now is never touched. Returns folders removed."""
+    now = now or timezone.now()
+    try:
+        folders, _ = default_storage.listdir("stories")
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    ids = {}
+    for name in folders:
+        try:
+            ids[uuid.UUID(name)] = name
+        except ValueError:
+            continue
+    existing = set(Story.objects.filter(pk__in=ids).values_list("id", flat=True))
+    removed = 0
+    for story_id, name in ids.items():
+        folder = f"stories/{name}"
+        if story_id in existing or default_storage.get_modified_time(folder) > now - grace:
+            continue
+        _delete_folder(folder)
+        removed += 1
+    return removed
+
+
 def _delete_files(names: list[str], folder: str) -> None:
     for name in names:
         default_storage.delete(name)

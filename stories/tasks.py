@@ -3,7 +3,7 @@
 import uuid
 
 from . import pipeline
-from .account import stories_media_expire
+from .account import stories_media_expire, story_folders_orphaned_remove
 from .pipeline.lease import stories_reap
 
 
@@ -20,4 +20,6 @@ def reap_stories() -> str:
 
 def expire_media() -> str:
     """Scheduled: delete media of stories unused for MIRA_MEDIA_RETENTION_DAYS (docs/privacy.md)."""
-    return f"expired the media of {stories_media_expire()} stories"
+    expired = stories_media_expire()
+    orphans = story_folders_orphaned_remove()
+    return f"expired the media of {expired} stories; removed {orphans} orphaned folders"

@@ -193,3 +193,18 @@ def test_retention_job_is_scheduled():
     schedules_register()
     schedule = Schedule.objects.get(func="stories.tasks.expire_media")
     assert schedule.minutes == settings.MIRA_MEDIA_RETENTION_EVERY_MINUTES
+
+
+def test_retention_job_removes_folders_left_without_a_story():
+    _, _, _, stories = make_family()
+    orphan = Path(settings.MEDIA_ROOT) / "stories" / "0b6c2a1e-1d3f-4c1a-9e55-6a1f0f0c0a01"
+    orphan.mkdir(parents=True)
+    (orphan / "narration.wav").write_bytes(b"RIFF late write")
+    from stories.account import story_folders_orphaned_remove
+
+    # (Other tests in this session may have left folders of their own in the media root.)
+    story_folders_orphaned_remove()
+    assert orphan.exists()  # too fresh: a story may be starting
+    assert story_folders_orphaned_remove(now=timezone.now() + timedelta(hours=2)) >= 1
+    assert not orphan.exists()
+    assert all(story_folder(s).exists() for s in stories)  # folders with a story stay
