@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from .access import signed_url, token_allows
 from .account import story_mark_used
 from .models import Story, StoryStatus
-from .readalong import render_read_along
+from .readalong import read_along_csp, render_read_along
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 MEDIA_TYPES = {"audio": "audio/wav", "cover": "image/png"}
@@ -44,6 +44,7 @@ def read_along(request: HttpRequest, story_id: uuid.UUID) -> HttpResponse:
     )
     response = HttpResponse(page)
     response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = read_along_csp()
     return response
 
 
