@@ -61,12 +61,6 @@ def free_form(name: str, help_text: str = "", **kwargs) -> serializers.Serialize
     return inline_serializer(name=name, fields={}, help_text=help_text, **kwargs)
 
 
-PAGINATION_PARAMETERS = [
-    OpenApiParameter("limit", type=int, location=OpenApiParameter.QUERY, required=False),
-    OpenApiParameter("offset", type=int, location=OpenApiParameter.QUERY, required=False),
-]
-
-
 def paginated(name: str, item: serializers.Serializer) -> serializers.Serializer:
     """The body ``LimitOffsetPagination`` wraps a list in."""
     return inline_serializer(

@@ -12,6 +12,8 @@ def health(request):
     return JsonResponse({"status": "ok"})
 
 
+handler404 = "mira.errors.api_not_found"
+
 admin.site.site_header = "Mira ops console"
 admin.site.site_title = "Mira"
 

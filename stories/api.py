@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from rest_framework import status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from mira.pagination import StrictLimitOffsetPagination
 
 from . import openapi, selectors, services
 from .serializers import (
@@ -22,6 +23,8 @@ from .throttles import StoryCreationThrottle
 
 
 class KidListCreateApi(APIView):
+    parser_classes = [JSONParser]
+
     @openapi.kid_list
     def get(self, request):
         kids = selectors.kid_list(parent=request.user)
@@ -41,7 +44,7 @@ class StoryListCreateApi(APIView):
 
     @openapi.story_list
     def get(self, request):
-        paginator = LimitOffsetPagination()
+        paginator = StrictLimitOffsetPagination()
         page = paginator.paginate_queryset(
             selectors.story_list(owner=request.user), request, view=self
         )
@@ -78,6 +81,8 @@ class StoryDetailApi(APIView):
 
 
 class StoryRatingApi(APIView):
+    parser_classes = [JSONParser]
+
     @openapi.story_rate
     def post(self, request, story_id):
         serializer = StoryRatingSerializer(data=request.data)
@@ -89,6 +94,8 @@ class StoryRatingApi(APIView):
 
 
 class StoryListeningApi(APIView):
+    parser_classes = [JSONParser]
+
     @openapi.story_listening
     def post(self, request, story_id):
         serializer = StoryListeningSerializer(data=request.data)

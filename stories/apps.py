@@ -5,6 +5,8 @@ SCHEDULES = (
     # (name, task, setting holding its interval in minutes, default)
     ("stories: reap stories whose worker vanished", "stories.tasks.reap_stories",
      "MIRA_PIPELINE_REAP_EVERY_MINUTES", 1),
+    ("stories: delete media unused for the retention period", "stories.tasks.expire_media",
+     "MIRA_MEDIA_RETENTION_EVERY_MINUTES", 24 * 60),
 )  # fmt: skip
 
 

@@ -207,6 +207,10 @@ class Story(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Retention (stories.account.stories_media_expire): when the family last read, listened
+    # to or rated the story, and when its media were deleted for lack of use.
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    media_expired_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

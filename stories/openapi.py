@@ -12,13 +12,13 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 
 from mira.openapi import (
-    PAGINATION_PARAMETERS,
     RETRY_AFTER,
     error,
     errors,
     free_form,
     paginated,
 )
+from mira.pagination import PAGINATION_PARAMETERS
 
 from .serializers import (
     KidInputSerializer,
@@ -60,37 +60,25 @@ class WordTimeSerializer(serializers.Serializer):
 
 
 class StoryDocumentedSerializer(StorySerializer):
-    """``StorySerializer`` as clients see it: a ready story adds its content and links."""
+    """``StorySerializer`` as clients see it: a ready story adds its content and links.
+    Used for the schema only, so the added fields are optional rather than read-only (the
+    schema marks read-only fields required)."""
 
-    failure = StoryFailureSerializer(
-        allow_null=True, read_only=True, help_text="Set when status is `failed`."
-    )
-    title = serializers.CharField(required=False, read_only=True)
-    text = serializers.CharField(required=False, read_only=True)
-    audio_url = serializers.URLField(
-        required=False, read_only=True, help_text="Signed link, valid 24 h."
-    )
-    audio_duration_seconds = serializers.FloatField(required=False, read_only=True, allow_null=True)
-    cover_url = serializers.URLField(
-        required=False, read_only=True, help_text="Signed link, valid 24 h."
-    )
+    failure = StoryFailureSerializer(allow_null=True, help_text="Set when status is `failed`.")
+    title = serializers.CharField(required=False)
+    text = serializers.CharField(required=False)
+    audio_url = serializers.URLField(required=False, help_text="Signed link, valid 24 h.")
+    audio_duration_seconds = serializers.FloatField(required=False, allow_null=True)
+    cover_url = serializers.URLField(required=False, help_text="Signed link, valid 24 h.")
     read_along_url = serializers.URLField(
-        required=False, read_only=True, help_text="Signed link to the read-along page."
+        required=False, help_text="Signed link to the read-along page."
     )
-    word_timestamps = WordTimeSerializer(many=True, required=False, read_only=True, allow_null=True)
-    total_cost_usd = serializers.DecimalField(
-        max_digits=8, decimal_places=4, required=False, read_only=True
-    )
-    cost_breakdown = free_form(
-        "CostBreakdown", "Operation → cost in USD.", required=False, read_only=True
-    )
-    processing_breakdown = free_form(
-        "ProcessingBreakdown", "Stage → milliseconds.", required=False, read_only=True
-    )
-    total_processing_time_ms = serializers.IntegerField(
-        required=False, read_only=True, allow_null=True
-    )
-    prompt_version = serializers.CharField(required=False, read_only=True)
+    word_timestamps = WordTimeSerializer(many=True, required=False, allow_null=True)
+    total_cost_usd = serializers.DecimalField(max_digits=8, decimal_places=4, required=False)
+    cost_breakdown = free_form("CostBreakdown", "Operation → cost in USD.", required=False)
+    processing_breakdown = free_form("ProcessingBreakdown", "Stage → milliseconds.", required=False)
+    total_processing_time_ms = serializers.IntegerField(required=False, allow_null=True)
+    prompt_version = serializers.CharField(required=False)
 
     class Meta(StorySerializer.Meta):
         fields = [
@@ -197,3 +185,42 @@ story_listening = extend_schema(
     request=StoryListeningSerializer,
     responses={200: StoryFeedbackSerializer, **_feedback_errors},
 )
+
+
+# OpenAPI links: what a client does next with a response. The contract fuzzer follows them
+# (stateful phase), so a new kid gets stories and a new story gets read, rated and listened to.
+LINKS = {
+    ("kids_create", "201"): {
+        "CreateStoryForKid": {
+            "operationId": "stories_create",
+            "requestBody": {"kid": "$response.body#/id", "text": "a friendly whale"},
+        },
+    },
+    ("stories_create", "202"): {
+        "GetStory": {
+            "operationId": "stories_retrieve",
+            "parameters": {"story_id": "$response.body#/id"},
+        },
+        "RateStory": {
+            "operationId": "stories_rating",
+            "parameters": {"story_id": "$response.body#/id"},
+        },
+        "ReportListening": {
+            "operationId": "stories_listening",
+            "parameters": {"story_id": "$response.body#/id"},
+        },
+    },
+}
+
+
+def add_links(result, generator, request, public):
+    """drf-spectacular postprocessing hook: attach ``LINKS`` to their responses."""
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for status, response in operation.get("responses", {}).items():
+                links = LINKS.get((operation.get("operationId"), status))
+                if links:
+                    response["links"] = links
+    return result

@@ -20,6 +20,7 @@ from remoteconfig.errors import StoriesAtCapacity
 from remoteconfig.selectors import config_get
 from usage.services import story_admit, story_hold_close
 
+from .account import story_mark_used
 from .audio import validate_audio
 from .errors import StoryNotReady
 from .media import validate_drawing, validate_unicode_text
@@ -219,6 +220,7 @@ def _feedback_story(*, owner, story_id: uuid.UUID) -> Story:
         raise NotFound("No such story.")
     if story.status != StoryStatus.READY:
         raise StoryNotReady("Only a ready story can be rated or listened to.")
+    story_mark_used(story_id=story.id)  # retention counts from the last use
     return story
 
 

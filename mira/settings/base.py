@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "mira.security.ContentSecurityPolicyMiddleware",
     # Early: during maintenance the API answers 503 before sessions or auth touch the database.
     "mira.middleware.MaintenanceModeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -55,6 +56,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# Security headers on every response (tested in mira/tests/test_security_headers.py); HSTS
+# and secure cookies are in the production settings.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"  # signed media links never leave the site as a Referer
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 ROOT_URLCONF = "mira.urls"
 WSGI_APPLICATION = "mira.wsgi.application"
@@ -204,7 +212,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "mira.pagination.StrictLimitOffsetPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "mira.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -216,6 +224,7 @@ REST_FRAMEWORK = {
         "login_ip": env("MIRA_THROTTLE_LOGIN_IP", default="30/min"),
         "login_username": env("MIRA_THROTTLE_LOGIN_USERNAME", default="10/hour"),
         "config_anon": env("MIRA_THROTTLE_CONFIG_ANON", default="120/min"),
+        "reauthenticate": env("MIRA_THROTTLE_REAUTHENTICATE", default="10/hour"),
     },
     # Reverse proxies in front of gunicorn whose X-Forwarded-For is trusted (0: REMOTE_ADDR).
     "NUM_PROXIES": env.int("MIRA_NUM_PROXIES", default=0),
@@ -240,7 +249,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "stories.openapi.add_links",
+    ],
 }
 
 # Mira's own knobs.
@@ -251,6 +263,10 @@ MIRA_PROMPTS_DIR = Path(env("MIRA_PROMPTS_DIR", default=str(BASE_DIR / "prompts"
 # Salt for the hashed user ids sent to vendors; never send raw ids or names.
 MIRA_VENDOR_USER_SALT = env("MIRA_VENDOR_USER_SALT", default=SECRET_KEY)
 MIRA_MAX_DRAWING_BYTES = env.int("MIRA_MAX_DRAWING_BYTES", default=10 * 1024 * 1024)
+# Retention (docs/privacy.md): a story's media (drawing, recording, narration, cover) are
+# deleted after this many days without use; its text stays. 0 keeps media for ever.
+MIRA_MEDIA_RETENTION_DAYS = env.int("MIRA_MEDIA_RETENTION_DAYS", default=180)
+MIRA_MEDIA_RETENTION_EVERY_MINUTES = env.int("MIRA_MEDIA_RETENTION_EVERY_MINUTES", default=24 * 60)
 # Pixels, checked from the header before decoding: above it a drawing is 400 image_too_large.
 MIRA_MAX_DRAWING_PIXELS = env.int("MIRA_MAX_DRAWING_PIXELS", default=4096 * 4096)
 # Recorded story ideas (docs/audio-input.md): size and length limits, and the transcription
