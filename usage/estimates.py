@@ -20,14 +20,15 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from mira.config_file import config_document
+from mira.vocabulary import LENGTH_BANDS
 
 COST_PLACES = Decimal("0.000001")
 CREDENTIAL_KEYS = ("api_key", "credentials_path")
 
-# Upper word counts of each story length (stories.models.StoryLength) and the sizes that
+# Upper word counts of each story length (mira.vocabulary) and the sizes that
 # follow from them. ~6 characters a word with the space, ~1.4 tokens a word, one narration
 # call per paragraph of ~80 words.
-MAX_WORDS = {"short": 300, "medium": 600, "long": 1000}
+MAX_WORDS = {length: high for length, (_low, high) in LENGTH_BANDS.items()}
 CHARS_PER_WORD = 6
 TOKENS_PER_WORD = Decimal("1.4")
 WORDS_PER_PARAGRAPH = 80

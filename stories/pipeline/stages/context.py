@@ -6,9 +6,10 @@ import time
 import uuid
 
 from ai_providers.types import CallContext
+from mira.vocabulary import age_group
 from usage.selectors import account_tier
 
-from ...models import Stage, Story, age_group
+from ...models import Stage, Story
 
 
 def _ms_since(started: float) -> int:
