@@ -162,6 +162,14 @@ class Story(models.Model):
     failure_code = models.CharField(max_length=50, blank=True, default="")
     failure_detail = models.TextField(blank=True, default="")
     idempotency_key = models.CharField(max_length=100, blank=True, default="")
+    # Idempotency: a digest of the request the key was first used with (a reused key with a
+    # different body is refused).
+    request_fingerprint = models.CharField(max_length=64, blank=True, default="")
+    # The running attempt's lease: its worker renews it (heartbeat); once it lapses the
+    # reaper re-enqueues or fails the story (stories/pipeline/lease.py).
+    lease_owner = models.CharField(max_length=100, blank=True, default="")
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
 
     input_kind = models.CharField(max_length=10, choices=InputKind.choices)
     story_type = models.CharField(
@@ -199,6 +207,10 @@ class Story(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Retention (stories.account.stories_media_expire): when the family last read, listened
+    # to or rated the story, and when its media were deleted for lack of use.
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    media_expired_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -227,6 +239,11 @@ class Story(models.Model):
         indexes = [
             models.Index(fields=["owner", "-created_at"], name="story_owner_recent"),
             models.Index(fields=["status", "updated_at"], name="story_status_updated"),
+            models.Index(
+                fields=["status", "lease_expires_at"],
+                condition=Q(status__in=["queued", "processing"]),
+                name="story_in_flight_lease",
+            ),
             models.Index(fields=["kid", "-created_at"], name="story_kid_recent"),
         ]
 
