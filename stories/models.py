@@ -12,7 +12,8 @@ from django.db.models import Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from prompts_app.guidance import age_group
+from mira import vocabulary
+from mira.vocabulary import MAX_KID_AGE, MIN_KID_AGE, age_group
 
 logger = logging.getLogger(__name__)
 
@@ -24,18 +25,20 @@ class ReadingLevel(models.TextChoices):
     FLUENT = "fluent", "Fluent reader"
 
 
-class StoryType(models.TextChoices):
-    ADVENTURE = "adventure"
-    BEDTIME = "bedtime"
-    EDUCATIONAL = "educational"
-    FANTASY = "fantasy"
-    REAL_WORLD = "real_world"
-
-
-class StoryLength(models.TextChoices):
-    SHORT = "short", "Short (150-300 words)"
-    MEDIUM = "medium", "Medium (300-600 words)"
-    LONG = "long", "Long (600-1000 words)"
+# Story types and lengths come from the one vocabulary (mira/vocabulary.yaml); the choices
+# only give them Django's enum shape (StoryType.ADVENTURE == "adventure").
+StoryType = models.TextChoices(
+    "StoryType",
+    [(key.upper(), (key, label)) for key, label in vocabulary.STORY_TYPE_LABELS.items()],
+)
+StoryLength = models.TextChoices(
+    "StoryLength",
+    [
+        (key.upper(), (key, f"{label} ({low}-{high} words)"))
+        for key, label in vocabulary.STORY_LENGTH_LABELS.items()
+        for low, high in [vocabulary.LENGTH_BANDS[key]]
+    ],
+)
 
 
 class InputKind(models.TextChoices):
@@ -62,9 +65,6 @@ class Stage(models.TextChoices):
     TIME_WORDS = "time_words"
     PAINT_COVER = "paint_cover"
     STORE = "store"
-
-
-MIN_KID_AGE, MAX_KID_AGE = 2, 12
 
 
 class KidProfile(models.Model):

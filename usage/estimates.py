@@ -25,15 +25,16 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from mira.config_file import config_document
+from mira.vocabulary import LENGTH_BANDS
 
 COST_PLACES = Decimal("0.000001")
 CREDENTIAL_KEYS = ("api_key", "credentials_path")
 
-# Upper word counts of each story length (stories.models.StoryLength) and the sizes that
+# Upper word counts of each story length (mira.vocabulary) and the sizes that
 # follow from them. ~6 characters a word with the space, ~1.4 tokens a word, narration in
 # chunks of at least ~40 words (more calls means more per-request charges), ~2.5 words a
 # second of narration (what word timing may have to transcribe).
-MAX_WORDS = {"short": 300, "medium": 600, "long": 1000}
+MAX_WORDS = {length: high for length, (_low, high) in LENGTH_BANDS.items()}
 CHARS_PER_WORD = 6
 TOKENS_PER_WORD = Decimal("1.4")
 WORDS_PER_NARRATION_CALL = 40

@@ -13,11 +13,11 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from mira.vocabulary import STORY_LENGTHS
 from remoteconfig.selectors import config_flag
 
 from .. import abuse
 from ..config import (
-    STORY_LENGTHS,
     abuse_thresholds,
     tier_get,
     usage_limits_override,

@@ -9,9 +9,10 @@ import uuid
 from django.conf import settings
 
 from ai_providers.types import CallContext, Deadline
+from mira.vocabulary import age_group
 from usage.selectors import account_tier
 
-from ...models import Stage, Story, age_group
+from ...models import Stage, Story
 
 
 def _ms_since(started: float) -> int:

@@ -12,10 +12,11 @@ from ai_providers.types import Operation, SafetyRequest, StoryContext, StoryRequ
 from experiments.selectors import analytics_for_story
 from experiments.services import exposure_close, exposure_open, prompt_choice_for
 from experiments.types import PromptChoice
+from mira.vocabulary import age_group
 from prompts_app.rendering import prompt_render, prompt_resolve, story_guidance, story_variables
 
 from ...errors import StoryFailed
-from ...models import Stage, Story, age_group
+from ...models import Stage, Story
 from ...quality import story_failures
 from ..checkpoints import stage_complete, stage_started
 from .context import _load, _ms_since, call_context
