@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django_q.tasks import async_task
 
 from ai_providers.errors import AIServicesDisabled
@@ -19,9 +20,10 @@ from remoteconfig.errors import StoriesAtCapacity
 from remoteconfig.selectors import config_get
 from usage.services import story_admit, story_hold_close
 
+from .account import story_mark_used
 from .audio import validate_audio
 from .errors import StoryNotReady
-from .media import validate_drawing
+from .media import validate_drawing, validate_unicode_text
 from .models import InputKind, KidProfile, Story, StoryLength, StoryStatus, StoryType
 
 logger = logging.getLogger(__name__)
@@ -39,6 +41,10 @@ def kid_create(
     reading_level: str = "early",
     accessibility_needs: str = "",
 ) -> KidProfile:
+    validate_unicode_text(name, field="name")
+    validate_unicode_text(accessibility_needs, field="accessibility_needs")
+    for interest in interests:
+        validate_unicode_text(interest or "", field="interests")
     kid = KidProfile(
         parent=parent,
         name=name.strip(),
@@ -141,6 +147,8 @@ def story_request(
         raise InvalidInput(f"At most {MAX_SPECIAL_REQUESTS} characters.", field="special_requests")
     if len(text) > MAX_INPUT_TEXT:
         raise InvalidInput(f"At most {MAX_INPUT_TEXT} characters.", field="text")
+    validate_unicode_text(text, field="text")
+    validate_unicode_text(special_requests, field="special_requests")
     suffix = validate_drawing(drawing) if drawing is not None else None
     if audio is not None:
         suffix = validate_audio(audio).suffix
@@ -164,6 +172,7 @@ def story_request(
         special_requests=special_requests.strip(),
         input_text=text.strip(),
         idempotency_key=idempotency_key,
+        enqueued_at=timezone.now() if enqueue else None,
     )
     # Usage admission: blocked account (403), burst of requests (429), tier restrictions
     # (403), then the story's estimated total held against the limits (429) until it ends.
@@ -211,6 +220,7 @@ def _feedback_story(*, owner, story_id: uuid.UUID) -> Story:
         raise NotFound("No such story.")
     if story.status != StoryStatus.READY:
         raise StoryNotReady("Only a ready story can be rated or listened to.")
+    story_mark_used(story_id=story.id)  # retention counts from the last use
     return story
 
 
