@@ -8,7 +8,6 @@ numbers and no process has to keep them in step.
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Iterator
 
@@ -27,17 +26,13 @@ BREAKER_STATES = {resilience.CLOSED: 0, resilience.HALF_OPEN: 1, resilience.OPEN
 
 
 def breaker_states() -> list[tuple[str, str, str]]:
-    """(vendor, operation, state) for every provider in every operation's chain. Breakers
-    keyed by provider alone report the same state under each operation."""
-    keyed_by_operation = len(inspect.signature(resilience.CircuitBreaker).parameters) > 1
+    """(vendor, operation, state) for every provider in every operation's chain: the
+    breakers are keyed by (provider, operation), as the gateway uses them."""
     found = []
     for operation, route in sorted(get_config().routes.items(), key=lambda i: i[0].value):
         for vendor in route.chain:
-            if keyed_by_operation:
-                breaker = resilience.CircuitBreaker(vendor, operation)
-            else:
-                breaker = resilience.CircuitBreaker(vendor)
-            found.append((vendor, operation.value, breaker.state()))
+            state = resilience.CircuitBreaker(vendor, operation).state()
+            found.append((vendor, operation.value, state))
     return found
 
 

@@ -23,6 +23,9 @@ def stage_done(story: Story, stage: Stage) -> bool:
 
 
 def stage_started(story_id: uuid.UUID, stage: Stage) -> None:
+    from .stages.context import stage_deadline_start
+
+    stage_deadline_start(story_id, stage)
     Story.objects.filter(pk=story_id).update(current_stage=stage.value)
 
 
