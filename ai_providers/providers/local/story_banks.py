@@ -52,6 +52,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from mira.vocabulary import STORY_TYPES
+
 
 @dataclass(frozen=True)
 class Line:
@@ -6249,10 +6251,7 @@ FALLBACK_PROBLEMS: tuple[Problem, ...] = (
     ),
 )
 
+# One bank per story type of the vocabulary, named after it (REAL_WORLD for real_world).
 TYPES: dict[str, TypeBank] = {
-    "adventure": ADVENTURE,
-    "bedtime": BEDTIME,
-    "educational": EDUCATIONAL,
-    "fantasy": FANTASY,
-    "real_world": REAL_WORLD,
+    story_type: globals()[story_type.upper()] for story_type in STORY_TYPES
 }

@@ -23,18 +23,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mira.vocabulary import AGE_GROUPS, LENGTH_BANDS, STORY_LENGTHS, age_group
+
 from ...content_rules import check_text
 from ...types import StoryContext
 from . import story_banks as banks
 from .story_banks import Companion, Line, Para, Problem, Setting, Topic, TypeBank
 
 __all__ = ["LENGTH_BANDS", "tell_story"]
-
-LENGTH_BANDS: dict[str, tuple[int, int]] = {
-    "short": (150, 300),
-    "medium": (300, 600),
-    "long": (600, 1000),
-}  # words, inclusive
 
 _MAX_ATTEMPTS = 8
 _MAX_INTERESTS = 3
@@ -115,7 +111,7 @@ def _rng(seed: str) -> random.Random:
 
 
 def _band(length: str, feedback: Iterable[str]) -> tuple[int, int]:
-    band = LENGTH_BANDS.get(length, LENGTH_BANDS["short"])
+    band = LENGTH_BANDS.get(length, LENGTH_BANDS[STORY_LENGTHS[0]])
     for item in feedback:
         match = _NEED_BAND.search(item)
         if match and item.startswith("length"):
@@ -125,14 +121,12 @@ def _band(length: str, feedback: Iterable[str]) -> tuple[int, int]:
     return band
 
 
+# The banks' wording registers, youngest first, one per age group of the vocabulary.
+_REGISTERS = ("tiny", "young", "older", "rich")
+
+
 def _register(age: int) -> str:
-    if age <= 3:
-        return "tiny"
-    if age <= 6:
-        return "young"
-    if age <= 9:
-        return "older"
-    return "rich"
+    return dict(zip(AGE_GROUPS, _REGISTERS, strict=True))[age_group(age)]
 
 
 def _clean(value: str, *, limit: int = 60) -> str:

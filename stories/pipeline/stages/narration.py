@@ -22,6 +22,8 @@ from ..checkpoints import media_save, stage_complete, stage_started
 from .context import _load, _ms_since, call_context
 
 PARAGRAPH_PAUSE_SECONDS = 0.35
+# One narration is one logical operation however many chunks it takes (docs/usage.md).
+NARRATION_OPERATION = f"{Stage.NARRATE.value}:text_to_speech"
 NARRATION_WORKERS = 4
 PROPORTIONAL_TIMING_WARNING = (
     "No word timing service could listen to the narration, so the read-along highlights "
@@ -139,7 +141,8 @@ def time_words(story_id: uuid.UUID) -> None:
                     language=story.language,
                     expected_text=story.text,
                 ),
-                call_context(story, Stage.TIME_WORDS),
+                # Timing the narration's words is part of the narration's operation.
+                call_context(story, Stage.TIME_WORDS, logical_operation=NARRATION_OPERATION),
             )
         except ApplicationError as exc:
             # Every transcriber failed (Whisper down, offline recognition unusable), AI was
