@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -41,12 +42,14 @@ def gunicorn_server(workers: int) -> Iterator[str]:
         "MIRA_THROTTLE_CONFIG_ANON": "100000000/min",
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)  # the server picks production from DJANGO_ENV
+    # The server's log goes to a file: a pipe nobody reads would fill and stall the workers.
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below)
     process = subprocess.Popen(
         [str(Path(sys.executable).with_name("gunicorn")), "-c", "gunicorn.conf.py"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -59,7 +62,8 @@ def gunicorn_server(workers: int) -> Iterator[str]:
                         break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    err = process.stderr.read().decode(errors="replace")[-2000:]
+                    log.seek(0)
+                    err = log.read().decode(errors="replace")[-2000:]
                     raise RuntimeError(f"gunicorn did not start:\n{err}") from None
                 time.sleep(0.2)
         yield url
@@ -70,3 +74,4 @@ def gunicorn_server(workers: int) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()
