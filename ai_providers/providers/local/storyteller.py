@@ -220,17 +220,28 @@ def _idea_text(description: str) -> str:
     return description[match.end() :] if match else ""
 
 
-def _subject_for(text: str, lib: Library, avoid: _Avoid) -> Subject | None:
-    """The subject of the content that ``text`` mentions; None when it names none we know."""
+def _subjects_for(text: str, lib: Library, avoid: _Avoid, limit: int = 2) -> list[Subject]:
+    """The content's subjects ``text`` mentions, in the order it mentions them (at most
+    ``limit``); empty when it names none we know. Nothing of ``text`` itself is kept."""
     lowered = (text or "").lower()
-    for subject in lib.subjects:
-        if any(re.search(rf"\b{re.escape(word)}", lowered) for word in subject.match):
-            if avoid.tagged(subject.avoid) or avoid.hits(
-                " ".join((subject.label, subject.element, *subject.acts))
-            ):
-                continue
-            return subject
-    return None
+    found: list[tuple[int, int, Subject]] = []
+    for order, subject in enumerate(lib.subjects):
+        positions = [
+            m.start()
+            for word in subject.match
+            if (m := re.search(rf"\b{re.escape(word)}", lowered)) is not None
+        ]
+        if not positions or avoid.tagged(subject.avoid):
+            continue
+        if avoid.hits(" ".join((subject.label, subject.element, *subject.acts))):
+            continue
+        found.append((min(positions), order, subject))
+    return [subject for _, _, subject in sorted(found, key=lambda f: f[:2])][:limit]
+
+
+def _subject_for(text: str, lib: Library, avoid: _Avoid) -> Subject | None:
+    subjects = _subjects_for(text, lib, avoid, limit=1)
+    return subjects[0] if subjects else None
 
 
 # --- the plan ----------------------------------------------------------------------------------
@@ -345,9 +356,10 @@ def _plan(
         values["interests"] = _join([i.label for i in interests], g)
         flags.add("interests")
         flags.add("interest_el")
-    idea = None if strict else _subject_for(idea_text, lib, avoid)
-    if idea is not None and _safe(idea.element, avoid):
-        values["idea"] = idea.element
+    ideas = [] if strict else _subjects_for(idea_text, lib, avoid)
+    ideas = [i for i in ideas if _safe(i.element, avoid)]
+    if ideas:
+        values["idea"] = _join([i.element for i in ideas], g)
         flags.add("idea")
     request = None if strict else _subject_for(request_text, lib, avoid)
     if request is not None and _safe(request.element, avoid):
