@@ -15,7 +15,10 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.db import transaction
 
+from mira import metrics
+from remoteconfig.cache import pinned
 from remoteconfig.selectors import config_flag, provider_enabled
 from usage.selectors import ROUTING_CHEAPEST, ROUTING_QUALITY, routing_policy
 from usage.services import budget_release, budget_reserve, budget_settle
@@ -85,7 +88,7 @@ def _record(
     input_size, output_size, unit = _sizes(usage) if usage else (None, None, "")
     metadata: dict[str, Any] = {"size_unit": unit} if unit else {}
     metadata.update(extra or {})
-    return AIOperation.objects.create(
+    row = AIOperation.objects.create(
         user_id=ctx.user_id,
         operation_type=operation.value,
         vendor=provider.name,
@@ -104,6 +107,8 @@ def _record(
         attempt=attempt,
         metadata=metadata,
     )
+    metrics.ai_attempt_recorded(row)
+    return row
 
 
 def logical_operation_key(operation: Operation, ctx: CallContext) -> str:
@@ -188,38 +193,43 @@ def _attempt(
     try:
         result = provider.invoke(operation, request, vendor_call)
     except ProviderError as exc:
-        budget_release(reservation=reservation)
         row = {"retry_after": exc.retry_after} if exc.retry_after is not None else {}
         if exc.status_code is not None:
             row["status_code"] = exc.status_code
-        failed = _record(
-            operation=operation,
-            provider=provider,
-            model=model.model,
-            ctx=ctx,
-            started=started,
-            attempt=attempt,
-            error=exc,
-            extra={**extra, **row},
-        )
+        # The release and the ledger row commit together: one transaction, one commit.
+        with transaction.atomic():
+            budget_release(reservation=reservation)
+            failed = _record(
+                operation=operation,
+                provider=provider,
+                model=model.model,
+                ctx=ctx,
+                started=started,
+                attempt=attempt,
+                error=exc,
+                extra={**extra, **row},
+            )
         return None, exc, failed
     except BaseException:
         budget_release(reservation=reservation)
         raise
     usage: Usage = result.usage
     cost = pricing.cost_of(model, usage)
-    budget_settle(reservation=reservation, actual_usd=cost)
-    done = _record(
-        operation=operation,
-        provider=provider,
-        model=getattr(result, "model", "") or model.model,
-        ctx=ctx,
-        started=started,
-        attempt=attempt,
-        usage=usage,
-        cost=cost,
-        extra=extra,
-    )
+    # Settle and ledger row in one transaction: the account row lock, the reservation, the
+    # spend and the AIOperation row commit at once (one commit instead of two).
+    with transaction.atomic():
+        budget_settle(reservation=reservation, actual_usd=cost)
+        done = _record(
+            operation=operation,
+            provider=provider,
+            model=getattr(result, "model", "") or model.model,
+            ctx=ctx,
+            started=started,
+            attempt=attempt,
+            usage=usage,
+            cost=cost,
+            extra=extra,
+        )
     return result, None, done
 
 
@@ -236,7 +246,15 @@ def call(operation: Operation, request: Any, ctx: CallContext) -> Any:
     Raises ``AIServicesDisabled`` when ops switched AI off, ``LimitExceeded`` /
     ``AccountBlocked`` from usage, ``ProviderUnavailable`` when every provider failed, and its
     subclass ``StageBudgetExceeded`` when the deadline came first.
+
+    Runtime settings are pinned for the whole call (shared with the request's pin when there
+    is one): the version stamp is checked once, not once per setting read.
     """
+    with pinned():
+        return _call(operation, request, ctx)
+
+
+def _call(operation: Operation, request: Any, ctx: CallContext) -> Any:
     if not config_flag("ai_services_enabled", True):
         raise AIServicesDisabled("AI services are switched off for maintenance; try again later.")
 

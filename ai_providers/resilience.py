@@ -89,6 +89,10 @@ class CircuitBreaker:
         self._failures = prefix + "failures"
         self._open_until = prefix + "open_until"
         self._probe = prefix + "probe"
+        # Set by ``before_call``: it saw no failures and no open circuit, so a success has
+        # nothing to reset. (A failure another process counts meanwhile is then not wiped by
+        # this success: at worst the circuit opens one failure early.)
+        self._clean = False
 
     def _probe_ttl(self) -> int:
         # A probe that never reports back (its worker died) must not keep the circuit shut:
@@ -102,7 +106,11 @@ class CircuitBreaker:
         return OPEN if time.time() < open_until else HALF_OPEN
 
     def before_call(self) -> CircuitDecision:
-        open_until = cache.get(self._open_until)
+        # One round trip for both keys; a closed circuit with no failures counted (the usual
+        # case) then needs nothing more, not even in ``record_success``.
+        seen = cache.get_many([self._open_until, self._failures])
+        self._clean = not seen
+        open_until = seen.get(self._open_until)
         if open_until is None:
             return CircuitDecision(True, CLOSED)
         now = time.time()
@@ -114,6 +122,8 @@ class CircuitBreaker:
         return CircuitDecision(False, HALF_OPEN)
 
     def record_success(self) -> None:
+        if self._clean:
+            return
         if cache.get(self._open_until) is not None:
             logger.info("circuit closed", extra={"vendor": self.name, "operation": self.operation})
         cache.delete_many([self._failures, self._open_until, self._probe])

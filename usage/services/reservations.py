@@ -182,13 +182,14 @@ def _give_back_call(
 
 
 def _close_call(
-    reservation_id: uuid.UUID, *, state: str, actual_usd: Decimal | None, operations: int
+    reservation: Reservation, *, state: str, actual_usd: Decimal | None, operations: int
 ) -> None:
-    user_id = UsageReservation.objects.values_list("account_id", flat=True).get(pk=reservation_id)
     now = timezone.now()
-    with transaction.atomic():
-        account = _lock_account(user_id, now)
-        row = UsageReservation.objects.select_for_update().get(pk=reservation_id)
+    # ``savepoint=False``: inside the caller's transaction (the gateway writes its ledger row in
+    # the same one) this joins it instead of adding a savepoint round trip; alone, it is one.
+    with transaction.atomic(savepoint=False):
+        account = _lock_account(reservation.user_id, now)
+        row = UsageReservation.objects.select_for_update().get(pk=reservation.id)
         spent = actual_usd.quantize(SUM_PLACES) if actual_usd is not None else None
         if spent is not None and row.operation_key:
             # One logical operation counts once: the first of its calls to succeed counts it,
@@ -221,7 +222,7 @@ def budget_settle(
     if operations is not None:
         _validate_count(operations, "operations")
     _close_call(
-        reservation.id,
+        reservation,
         state=ReservationState.SETTLED,
         actual_usd=actual_usd,
         operations=reservation.operations if operations is None else operations,
@@ -230,7 +231,7 @@ def budget_settle(
 
 def budget_release(*, reservation: Reservation) -> None:
     """Give back a reservation whose call failed without cost."""
-    _close_call(reservation.id, state=ReservationState.RELEASED, actual_usd=None, operations=0)
+    _close_call(reservation, state=ReservationState.RELEASED, actual_usd=None, operations=0)
 
 
 # --- reclaiming what crashed workers left behind ------------------------------------------------
