@@ -67,7 +67,7 @@ class StoryListCreateApi(APIView):
             audio=recording.read() if recording is not None else None,
             text=data["text"],
             special_requests=data["special_requests"],
-            idempotency_key=request.headers.get("Idempotency-Key", "")[:100],
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
         )
         body = StorySerializer(story, context={"request": request}).data
         return Response(body, status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK)

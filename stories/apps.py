@@ -22,4 +22,10 @@ class StoriesConfig(AppConfig):
     verbose_name = "Stories"
 
     def ready(self) -> None:
+        from django_q.signals import post_spawn
+
+        from .pipeline.lease import reaper_thread_start
+
         post_migrate.connect(schedules_register, sender=self, dispatch_uid="stories_schedules")
+        # Every django-q2 worker process also sweeps for stories whose worker vanished.
+        post_spawn.connect(reaper_thread_start, dispatch_uid="stories_reaper_thread")

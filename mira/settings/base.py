@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "prompts_app",
     "experiments",
     "stories",
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -141,7 +142,7 @@ else:
 # (stories/pipeline/lease.py). Duplicate deliveries are harmless: an attempt runs only under
 # an unexpired lease of its own. One retry layer for AI calls lives in the gateway.
 Q_CLUSTER = {
-    "name": env("Q_CLUSTER_NAME", default="mira"),
+    "name": "mira",
     "workers": env.int("Q_WORKERS", default=2),
     "timeout": env.int("Q_TIMEOUT", default=600),
     "retry": env.int("Q_RETRY", default=660),
@@ -170,6 +171,7 @@ if env("Q_BROKER", default="") == "orm":
 MIRA_PIPELINE_LEASE_SECONDS = env.float("MIRA_PIPELINE_LEASE_SECONDS", default=60)
 MIRA_PIPELINE_HEARTBEAT_SECONDS = env.float("MIRA_PIPELINE_HEARTBEAT_SECONDS", default=15)
 MIRA_PIPELINE_REAP_EVERY_MINUTES = env.int("MIRA_PIPELINE_REAP_EVERY_MINUTES", default=1)
+MIRA_PIPELINE_REAP_EVERY_SECONDS = env.float("MIRA_PIPELINE_REAP_EVERY_SECONDS", default=20)
 MIRA_PIPELINE_QUEUED_GRACE_SECONDS = env.float("MIRA_PIPELINE_QUEUED_GRACE_SECONDS", default=180)
 MIRA_PIPELINE_STAGE_BUDGETS = {
     "analyse_input": 60,
@@ -302,6 +304,15 @@ MIRA_AI_CIRCUIT_COOLDOWN_SECONDS = env.float("MIRA_AI_CIRCUIT_COOLDOWN_SECONDS",
 MIRA_AI_CIRCUIT_PROBE_TIMEOUT_SECONDS = env.int(
     "MIRA_AI_CIRCUIT_PROBE_TIMEOUT_SECONDS", default=120
 )
+# Operations (docs/operations.md): who may scrape /metrics (a bearer token, or an address in
+# these networks), when /readyz calls the workers gone, and when a story counts as stuck.
+MIRA_METRICS_TOKEN = env("MIRA_METRICS_TOKEN", default="")
+MIRA_METRICS_ALLOWED_NETWORKS = env.list(
+    "MIRA_METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"]
+)
+MIRA_READYZ_WORKER_MAX_AGE_SECONDS = env.int("MIRA_READYZ_WORKER_MAX_AGE_SECONDS", default=180)
+MIRA_WORKER_HEARTBEAT_EVERY_MINUTES = env.int("MIRA_WORKER_HEARTBEAT_EVERY_MINUTES", default=1)
+MIRA_OPS_STUCK_MINUTES = env.int("MIRA_OPS_STUCK_MINUTES", default=30)
 
 LOG_FORMAT = env("LOG_FORMAT", default="text")  # text | json
 LOGGING = {

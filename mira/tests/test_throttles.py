@@ -164,3 +164,23 @@ def test_another_family_is_not_throttled_by_a_burst(family):
     other = APIClient()
     other.force_authenticate(other_kid.parent)
     assert request_story(other, other_kid).status_code == 202
+
+
+def test_password_confirmation_for_deletion_is_throttled_per_account(db):
+    user = UserFactory()
+    client = APIClient()
+    client.force_authenticate(user)
+    cache.delete(f"throttle_reauthenticate_{user.pk}")
+    try:
+        for _ in range(10):  # MIRA_THROTTLE_REAUTHENTICATE default: 10/hour
+            wrong = client.delete("/api/v1/account", {"password": "guess"}, format="json")
+            assert wrong.status_code == 403
+        assert_throttled(client.delete("/api/v1/account", {"password": "guess"}, format="json"))
+        # Even the right password waits: the throttle answers before the password is checked.
+        right = client.delete(
+            "/api/v1/account", {"password": "correct horse battery"}, format="json"
+        )
+        assert_throttled(right)
+        assert type(user).objects.filter(pk=user.pk).exists()
+    finally:
+        cache.delete(f"throttle_reauthenticate_{user.pk}")

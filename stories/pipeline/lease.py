@@ -5,8 +5,12 @@ heartbeat thread renews it every ``MIRA_PIPELINE_HEARTBEAT_SECONDS``. A second d
 same task (the ORM broker redelivers after ``retry``; the reaper re-enqueues) finds the lease
 alive and does nothing, so a story never runs twice at once.
 
-The reaper (``stories_reap``, scheduled every ``MIRA_PIPELINE_REAP_EVERY_MINUTES``) looks at
-the stories in flight:
+The reaper (``stories_reap``) runs from a thread in every django-q2 worker process (started
+on django-q2's ``post_spawn``), at most once every ``MIRA_PIPELINE_REAP_EVERY_SECONDS``
+across the deployment (a cache lock), so a restarted or surviving cluster picks up a dead
+worker's stories within a lease and a few seconds; and from the django-q2 schedule every
+``MIRA_PIPELINE_REAP_EVERY_MINUTES`` (django-q2's finest grain is a minute) as a backstop. It
+looks at the stories in flight:
 
 - ``processing`` with a lapsed lease: its worker died (SIGKILL, OOM, host lost) or lost the
   database. Its open call reservations are expired, and the story is queued again, to resume
@@ -26,11 +30,13 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -150,6 +156,36 @@ def lease_release_for_retry(story_id: uuid.UUID, owner: str) -> None:
         lease_expires_at=None,
         enqueued_at=timezone.now(),
     )
+
+
+REAP_LOCK_KEY = "stories:reaper:ran"
+
+
+def reap_if_due() -> None:
+    """Run the reaper if no process did in the last ``MIRA_PIPELINE_REAP_EVERY_SECONDS``."""
+    every = float(settings.MIRA_PIPELINE_REAP_EVERY_SECONDS)
+    if every <= 0:
+        return
+    try:
+        if cache.add(REAP_LOCK_KEY, 1, timeout=max(1, round(every))):
+            stories_reap()
+    except Exception:  # the heartbeat must keep beating whatever the reaper hit
+        logger.exception("reaper run from a heartbeat failed")
+
+
+def reaper_thread_start(**kwargs) -> None:
+    """``post_spawn`` receiver: each worker process sweeps in the background."""
+    every = float(settings.MIRA_PIPELINE_REAP_EVERY_SECONDS)
+    if every <= 0:
+        return
+
+    def sweep_forever() -> None:
+        while True:
+            time.sleep(every)
+            reap_if_due()
+            connections.close_all()
+
+    threading.Thread(target=sweep_forever, name="stories-reaper", daemon=True).start()
 
 
 @dataclass(frozen=True)
