@@ -39,6 +39,7 @@ test: lint
 	DJANGO_ENV=test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_ENV=test $(PY) manage.py check
 	DJANGO_ENV=test $(PY) manage.py check_prompts
+	DJANGO_ENV=test $(PY) manage.py check_story_content
 	DJANGO_ENV=test $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(PY) -m pytest $(PYTEST_ARGS)
 

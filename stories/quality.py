@@ -43,10 +43,10 @@ NEGATIVE_ENDING = re.compile(
 # (``ai_providers.content_rules``), the same rules the offline safety check runs: a word is
 # judged the same way everywhere ("a green shoot" is a plant, "shoot them" is not).
 CONTENT_FILTERS: dict[str, tuple[str, ...]] = {
-    "no_violence": ("violence", "self_harm"),
+    "no_violence": ("violence", "self_harm", "dangerous"),
     "no_scary_themes": ("scary",),
-    "no_inappropriate_content": ("inappropriate", "personal_data"),
-    "family_friendly": ("unkind", "hate"),
+    "no_inappropriate_content": ("inappropriate", "sexual", "grooming", "personal_data"),
+    "family_friendly": ("unkind", "hate", "body_shaming"),
 }
 FILTER_LABELS = {
     "no_violence": "violence",

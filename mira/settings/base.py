@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "prompts_app",
     "experiments",
     "stories",
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -305,6 +306,15 @@ MIRA_AI_CIRCUIT_COOLDOWN_SECONDS = env.float("MIRA_AI_CIRCUIT_COOLDOWN_SECONDS",
 MIRA_AI_CIRCUIT_PROBE_TIMEOUT_SECONDS = env.int(
     "MIRA_AI_CIRCUIT_PROBE_TIMEOUT_SECONDS", default=120
 )
+# Operations (docs/operations.md): who may scrape /metrics (a bearer token, or an address in
+# these networks), when /readyz calls the workers gone, and when a story counts as stuck.
+MIRA_METRICS_TOKEN = env("MIRA_METRICS_TOKEN", default="")
+MIRA_METRICS_ALLOWED_NETWORKS = env.list(
+    "MIRA_METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"]
+)
+MIRA_READYZ_WORKER_MAX_AGE_SECONDS = env.int("MIRA_READYZ_WORKER_MAX_AGE_SECONDS", default=180)
+MIRA_WORKER_HEARTBEAT_EVERY_MINUTES = env.int("MIRA_WORKER_HEARTBEAT_EVERY_MINUTES", default=1)
+MIRA_OPS_STUCK_MINUTES = env.int("MIRA_OPS_STUCK_MINUTES", default=30)
 
 LOG_FORMAT = env("LOG_FORMAT", default="text")  # text | json
 LOGGING = {
