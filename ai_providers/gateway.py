@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.db import transaction
 
+from mira import metrics
 from remoteconfig.cache import pinned
 from remoteconfig.selectors import config_flag, provider_enabled
 from usage.selectors import ROUTING_CHEAPEST, ROUTING_QUALITY, routing_policy
@@ -87,7 +88,7 @@ def _record(
     input_size, output_size, unit = _sizes(usage) if usage else (None, None, "")
     metadata: dict[str, Any] = {"size_unit": unit} if unit else {}
     metadata.update(extra or {})
-    return AIOperation.objects.create(
+    row = AIOperation.objects.create(
         user_id=ctx.user_id,
         operation_type=operation.value,
         vendor=provider.name,
@@ -106,6 +107,8 @@ def _record(
         attempt=attempt,
         metadata=metadata,
     )
+    metrics.ai_attempt_recorded(row)
+    return row
 
 
 def logical_operation_key(operation: Operation, ctx: CallContext) -> str:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import environ
 
+from mira.mail_settings import email_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -42,6 +44,7 @@ INSTALLED_APPS = [
     "prompts_app",
     "experiments",
     "stories",
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -167,6 +170,9 @@ if env("Q_BROKER", default="") == "orm":
 # budget in seconds. The budgets of the stages in a row plus the longer of the concurrent
 # branches (narrate + time_words, paint_cover) stay below ``Q_TIMEOUT``; the runner also
 # caps every stage at the attempt's own time left, so a stage always ends inside the task.
+# check_prompts asks the AI layer which prompt parameters each adapter sends.
+MIRA_PROMPT_PARAMETER_SENDERS = "ai_providers.registry.sendable_parameters"
+
 MIRA_PIPELINE_LEASE_SECONDS = env.float("MIRA_PIPELINE_LEASE_SECONDS", default=60)
 MIRA_PIPELINE_HEARTBEAT_SECONDS = env.float("MIRA_PIPELINE_HEARTBEAT_SECONDS", default=15)
 MIRA_PIPELINE_REAP_EVERY_MINUTES = env.int("MIRA_PIPELINE_REAP_EVERY_MINUTES", default=1)
@@ -208,7 +214,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's token auth with the token → user lookup cached per process (one cache get).
+        "accounts.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -282,8 +289,20 @@ MIRA_USAGE_CALL_RESERVATION_TIMEOUT = env.int("MIRA_USAGE_CALL_RESERVATION_TIMEO
 MIRA_USAGE_STORY_HOLD_TIMEOUT = env.int("MIRA_USAGE_STORY_HOLD_TIMEOUT", default=7200)
 MIRA_USAGE_RECLAIM_EVERY_MINUTES = env.int("MIRA_USAGE_RECLAIM_EVERY_MINUTES", default=5)
 # Alerts from config/ai_providers.yaml `monitoring`: who hears about them, and how often.
+# Outgoing mail: EMAIL_URL or the EMAIL_HOST set, DEFAULT_FROM_EMAIL (mira/mail_settings.py).
+_email = email_settings(env)
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _email.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"]
+DEFAULT_FROM_EMAIL = _email["DEFAULT_FROM_EMAIL"]
+SERVER_EMAIL = _email["SERVER_EMAIL"]
 MIRA_ALERT_EMAILS = env.list("MIRA_ALERT_EMAILS", default=[])
-MIRA_ALERT_FROM_EMAIL = env("MIRA_ALERT_FROM_EMAIL", default="alerts@mira.invalid")
+MIRA_ALERT_FROM_EMAIL = env("MIRA_ALERT_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)
 MIRA_ALERT_WEBHOOK_URL = env("MIRA_ALERT_WEBHOOK_URL", default="")
 MIRA_ALERT_WEBHOOK_TIMEOUT = env.float("MIRA_ALERT_WEBHOOK_TIMEOUT", default=5.0)
 MIRA_ALERT_EVERY_MINUTES = env.int("MIRA_ALERT_EVERY_MINUTES", default=5)
@@ -302,6 +321,15 @@ MIRA_AI_CIRCUIT_COOLDOWN_SECONDS = env.float("MIRA_AI_CIRCUIT_COOLDOWN_SECONDS",
 MIRA_AI_CIRCUIT_PROBE_TIMEOUT_SECONDS = env.int(
     "MIRA_AI_CIRCUIT_PROBE_TIMEOUT_SECONDS", default=120
 )
+# Operations (docs/operations.md): who may scrape /metrics (a bearer token, or an address in
+# these networks), when /readyz calls the workers gone, and when a story counts as stuck.
+MIRA_METRICS_TOKEN = env("MIRA_METRICS_TOKEN", default="")
+MIRA_METRICS_ALLOWED_NETWORKS = env.list(
+    "MIRA_METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"]
+)
+MIRA_READYZ_WORKER_MAX_AGE_SECONDS = env.int("MIRA_READYZ_WORKER_MAX_AGE_SECONDS", default=180)
+MIRA_WORKER_HEARTBEAT_EVERY_MINUTES = env.int("MIRA_WORKER_HEARTBEAT_EVERY_MINUTES", default=1)
+MIRA_OPS_STUCK_MINUTES = env.int("MIRA_OPS_STUCK_MINUTES", default=30)
 
 LOG_FORMAT = env("LOG_FORMAT", default="text")  # text | json
 LOGGING = {

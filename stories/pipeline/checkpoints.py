@@ -13,6 +13,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from mira import metrics
+
 from ..models import Stage, Story
 
 
@@ -49,6 +51,7 @@ def stage_complete(
             setattr(story, name, value)
             changed.append(name)
         story.save(update_fields=changed)
+    metrics.stage_finished(stage.value, ms)
     return story
 
 
