@@ -154,3 +154,13 @@ def story_guidance(
 
 
 story_variables = guidance.story_variables
+
+
+def vendor_parameters(declared: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """A prompt's ``parameters`` as the AI gateway takes them: one mapping per vendor (each
+    adapter sends what its API takes from its own entry), without ``fallback_strategy``."""
+    return {
+        vendor: dict(values)
+        for vendor, values in (declared or {}).items()
+        if vendor != "fallback_strategy" and isinstance(values, dict)
+    }

@@ -168,6 +168,9 @@ if env("Q_BROKER", default="") == "orm":
 # budget in seconds. The budgets of the stages in a row plus the longer of the concurrent
 # branches (narrate + time_words, paint_cover) stay below ``Q_TIMEOUT``; the runner also
 # caps every stage at the attempt's own time left, so a stage always ends inside the task.
+# check_prompts asks the AI layer which prompt parameters each adapter sends.
+MIRA_PROMPT_PARAMETER_SENDERS = "ai_providers.registry.sendable_parameters"
+
 MIRA_PIPELINE_LEASE_SECONDS = env.float("MIRA_PIPELINE_LEASE_SECONDS", default=60)
 MIRA_PIPELINE_HEARTBEAT_SECONDS = env.float("MIRA_PIPELINE_HEARTBEAT_SECONDS", default=15)
 MIRA_PIPELINE_REAP_EVERY_MINUTES = env.int("MIRA_PIPELINE_REAP_EVERY_MINUTES", default=1)
@@ -209,7 +212,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's token auth with the token → user lookup cached per process (one cache get).
+        "accounts.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -14,6 +14,7 @@ from prompts_app.rendering import (
     prompt_render,
     render_template,
     story_type_get,
+    vendor_parameters,
 )
 
 from ...errors import StoryFailed
@@ -47,6 +48,7 @@ def analyse_input(story_id: uuid.UUID) -> None:
                 kid_interests=tuple(kid.interests),
                 system_prompt=prompt.system,
                 user_prompt=prompt.user,
+                parameters=vendor_parameters(prompt.parameters),
             ),
             call_context(story, Stage.ANALYSE_INPUT, prompt.version),
         )

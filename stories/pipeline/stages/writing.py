@@ -13,7 +13,13 @@ from experiments.selectors import analytics_for_story
 from experiments.services import exposure_close, exposure_open, prompt_choice_for
 from experiments.types import PromptChoice
 from mira.vocabulary import age_group
-from prompts_app.rendering import prompt_render, prompt_resolve, story_guidance, story_variables
+from prompts_app.rendering import (
+    prompt_render,
+    prompt_resolve,
+    story_guidance,
+    story_variables,
+    vendor_parameters,
+)
 
 from ...errors import StoryFailed
 from ...models import Stage, Story
@@ -103,6 +109,7 @@ def _write_story(
                 max_tokens=int(params.get("max_tokens", 1800)),
                 temperature=float(params.get("temperature", 0.8)),
                 feedback=tuple(failures),
+                parameters=vendor_parameters(prompt.parameters),
             ),
             ctx,
         )
