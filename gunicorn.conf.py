@@ -19,3 +19,12 @@ graceful_timeout = 30
 keepalive = 5
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = os.environ.get("WEB_ACCESS_LOG") or None
+
+
+def child_exit(server, worker):
+    """Prometheus multiprocess mode (docs/operations.md): a dead worker's live gauges go with
+    it; its counters stay in PROMETHEUS_MULTIPROC_DIR and keep counting in /metrics."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
