@@ -20,6 +20,10 @@ class KidInputSerializer(serializers.Serializer):
     accessibility_needs = serializers.CharField(
         max_length=500, required=False, default="", allow_blank=True
     )
+    # Checked by the service, whose error names the supported languages.
+    language = serializers.CharField(
+        required=False, default="", allow_blank=True, trim_whitespace=True
+    )
 
 
 class KidOutputSerializer(serializers.ModelSerializer):
@@ -32,6 +36,7 @@ class KidOutputSerializer(serializers.ModelSerializer):
             "interests",
             "reading_level",
             "accessibility_needs",
+            "language",
             "created_at",
         ]
 
@@ -45,6 +50,10 @@ class StoryInputSerializer(serializers.Serializer):
     story_length = serializers.ChoiceField(choices=StoryLength.choices, default=StoryLength.SHORT)
     special_requests = serializers.CharField(
         required=False, default="", allow_blank=True, max_length=300
+    )
+    # ISO 639-1; empty: the kid's or the family's. The service refuses unsupported ones.
+    language = serializers.CharField(
+        required=False, default="", allow_blank=True, trim_whitespace=True
     )
 
     def validate_audio(self, upload):

@@ -21,6 +21,7 @@ from usage.services import story_admit, story_hold_close
 
 from .audio import validate_audio
 from .errors import StoryNotReady
+from .languages import check_language, story_language
 from .media import validate_drawing
 from .models import InputKind, KidProfile, Story, StoryLength, StoryStatus, StoryType
 
@@ -38,7 +39,9 @@ def kid_create(
     interests: Iterable[str] = (),
     reading_level: str = "early",
     accessibility_needs: str = "",
+    language: str = "",
 ) -> KidProfile:
+    """A kid profile; ``language`` empty means the family's (parent preferences)."""
     kid = KidProfile(
         parent=parent,
         name=name.strip(),
@@ -46,6 +49,7 @@ def kid_create(
         interests=[i.strip() for i in interests if i and i.strip()],
         reading_level=reading_level,
         accessibility_needs=accessibility_needs.strip(),
+        language=check_language(language) if language and language.strip() else "",
     )
     kid.full_clean()
     kid.save()
@@ -119,6 +123,8 @@ def story_request(
 
     Exactly one of ``drawing`` (PNG/JPEG bytes), ``audio`` (a recorded idea: WAV, MP3, M4A/AAC,
     OGG or WebM bytes) or ``text`` starts the story; files are validated by their content.
+    ``language`` (ISO 639-1) defaults to the kid's, then the family's; one outside
+    ``mira.vocabulary.LANGUAGES`` is refused with ``UnsupportedLanguage`` naming the others.
     Returns ``(story, created)``; a repeated ``idempotency_key`` returns the first story.
     """
     if idempotency_key:
@@ -132,6 +138,12 @@ def story_request(
         raise InvalidInput(f"Unknown story type {story_type!r}.", field="story_type")
     if story_length not in StoryLength.values:
         raise InvalidInput(f"Unknown story length {story_length!r}.", field="story_length")
+    preferences = getattr(owner, "story_preferences", None)
+    language = story_language(
+        requested=language,
+        kid_language=kid.language,
+        family_language=preferences.language if preferences else "",
+    )
     inputs = [drawing is not None, audio is not None, bool(text.strip())]
     if sum(inputs) != 1:
         raise InvalidInput(
@@ -146,8 +158,6 @@ def story_request(
         suffix = validate_audio(audio).suffix
     _check_ai_switched_on()
 
-    preferences = getattr(owner, "story_preferences", None)
-
     story = Story(
         owner=owner,
         kid=kid,
@@ -160,7 +170,7 @@ def story_request(
         ),
         story_type=story_type,
         story_length=story_length,
-        language=language or (preferences.language if preferences else "en"),
+        language=language,
         special_requests=special_requests.strip(),
         input_text=text.strip(),
         idempotency_key=idempotency_key,
