@@ -39,6 +39,8 @@ test: lint
 	DJANGO_ENV=test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_ENV=test $(PY) manage.py check
 	DJANGO_ENV=test $(PY) manage.py check_prompts
+	DJANGO_ENV=test $(PY) manage.py check_story_content
+	DJANGO_ENV=test $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 serve: migrate
@@ -47,7 +49,13 @@ serve: migrate
 	trap "kill $$QPID 2>/dev/null" EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-bench: migrate
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP) bench/requirements.txt
+	$(PY) -m pip install --quiet -r bench/requirements.txt
+	touch $(BENCH_STAMP)
+
+bench: migrate $(BENCH_STAMP)
 	$(PY) bench/run.py $(BENCH)
 
 clean:

@@ -16,6 +16,11 @@ GROUP_APPS: dict[str, tuple[str, ...]] = {
     CONTENT_TEAM: ("prompts_app", "experiments"),
     OPS: ("usage", "remoteconfig"),
 }
+# Read-only extras: the Operations dashboard links Ops to the ledger and the stories behind
+# each figure.
+GROUP_VIEW_APPS: dict[str, tuple[str, ...]] = {
+    OPS: ("ai_providers", "stories"),
+}
 
 
 def _forbidden(group: str) -> set[str]:
@@ -30,6 +35,10 @@ def sync_staff_groups(*, using: str = "default") -> None:
         group, _ = Group.objects.using(using).get_or_create(name=name)
         own = Permission.objects.using(using).filter(content_type__app_label__in=labels)
         group.permissions.add(*own)
+        view_only = Permission.objects.using(using).filter(
+            content_type__app_label__in=GROUP_VIEW_APPS.get(name, ()), codename__startswith="view_"
+        )
+        group.permissions.add(*view_only)
         stray = group.permissions.filter(content_type__app_label__in=_forbidden(name))
         if stray.exists():
             group.permissions.remove(*stray)
@@ -40,5 +49,6 @@ def on_post_migrate(sender: Any, using: str = "default", **kwargs: Any) -> None:
     # made that app's permissions by the time this runs. Re-syncing on each app that a group
     # covers keeps the groups right on a fresh database and after new models.
     labels = {label for apps in GROUP_APPS.values() for label in apps} | {"auth", "accounts"}
+    labels |= {label for apps in GROUP_VIEW_APPS.values() for label in apps}
     if getattr(sender, "label", None) in labels:
         sync_staff_groups(using=using)

@@ -40,6 +40,13 @@ class ProviderUnavailable(ApplicationError):
     http_status = status.HTTP_503_SERVICE_UNAVAILABLE
 
 
+class StageBudgetExceeded(ProviderUnavailable):
+    """The stage's time budget ran out before any provider answered: the story fails with this
+    code instead of outliving its task time-out."""
+
+    code = "stage_timeout"
+
+
 class AIServicesDisabled(ApplicationError):
     code = "ai_services_disabled"
     http_status = status.HTTP_503_SERVICE_UNAVAILABLE

@@ -15,14 +15,17 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.db import transaction
 
+from mira import metrics
+from remoteconfig.cache import pinned
 from remoteconfig.selectors import config_flag, provider_enabled
 from usage.selectors import ROUTING_CHEAPEST, ROUTING_QUALITY, routing_policy
 from usage.services import budget_release, budget_reserve, budget_settle
 
 from . import pricing, resilience
 from .config import get_config
-from .errors import AIServicesDisabled, ProviderError, ProviderUnavailable
+from .errors import AIServicesDisabled, ProviderError, ProviderUnavailable, StageBudgetExceeded
 from .models import AIOperation
 from .providers.base import Provider, VendorCall
 from .registry import provider_chain
@@ -30,6 +33,9 @@ from .types import CallContext, Operation, Usage
 
 logger = logging.getLogger(__name__)
 Result = TypeVar("Result")
+
+# A try that would get less time than this is not started: no vendor answers that fast.
+MIN_CALL_SECONDS = 0.5
 
 
 def vendor_user_hash(user_id: Any) -> str:
@@ -82,7 +88,7 @@ def _record(
     input_size, output_size, unit = _sizes(usage) if usage else (None, None, "")
     metadata: dict[str, Any] = {"size_unit": unit} if unit else {}
     metadata.update(extra or {})
-    return AIOperation.objects.create(
+    row = AIOperation.objects.create(
         user_id=ctx.user_id,
         operation_type=operation.value,
         vendor=provider.name,
@@ -101,6 +107,31 @@ def _record(
         attempt=attempt,
         metadata=metadata,
     )
+    metrics.ai_attempt_recorded(row)
+    return row
+
+
+def logical_operation_key(operation: Operation, ctx: CallContext) -> str:
+    """The key under which this call counts against the operation limits: calls sharing it
+    are one logical operation (docs/usage.md). Calls outside a story count one each."""
+    if ctx.logical_operation:
+        base = ctx.logical_operation
+    elif ctx.story_id is not None:
+        base = f"{ctx.stage}:{operation.value}"
+    else:
+        return ""
+    return f"story:{ctx.story_id}:{base}" if ctx.story_id is not None else base
+
+
+def _budget_left(ctx: CallContext) -> float | None:
+    return None if ctx.deadline is None else ctx.deadline.remaining()
+
+
+def _out_of_budget(operation: Operation, ctx: CallContext, failures: list[str]) -> None:
+    detail = f"{operation.value} ran out of the {ctx.stage or 'call'} stage's time budget"
+    if failures:
+        detail += ": " + "; ".join(failures)
+    raise StageBudgetExceeded(detail + ".", extra={"failures": failures})
 
 
 def pick_provider_chain(operation: Operation, request: Any, ctx: CallContext) -> list[Provider]:
@@ -146,7 +177,11 @@ def _attempt(
     model = provider.settings.models[operation]
     estimate = pricing.estimate_cost(model, operation, request)
     reservation = budget_reserve(
-        user_id=ctx.user_id, amount_usd=estimate, purpose=operation.value, story_id=ctx.story_id
+        user_id=ctx.user_id,
+        amount_usd=estimate,
+        purpose=operation.value,
+        story_id=ctx.story_id,
+        operation_key=logical_operation_key(operation, ctx),
     )
     vendor_call = VendorCall(
         model=model,
@@ -158,38 +193,43 @@ def _attempt(
     try:
         result = provider.invoke(operation, request, vendor_call)
     except ProviderError as exc:
-        budget_release(reservation=reservation)
         row = {"retry_after": exc.retry_after} if exc.retry_after is not None else {}
         if exc.status_code is not None:
             row["status_code"] = exc.status_code
-        failed = _record(
-            operation=operation,
-            provider=provider,
-            model=model.model,
-            ctx=ctx,
-            started=started,
-            attempt=attempt,
-            error=exc,
-            extra={**extra, **row},
-        )
+        # The release and the ledger row commit together: one transaction, one commit.
+        with transaction.atomic():
+            budget_release(reservation=reservation)
+            failed = _record(
+                operation=operation,
+                provider=provider,
+                model=model.model,
+                ctx=ctx,
+                started=started,
+                attempt=attempt,
+                error=exc,
+                extra={**extra, **row},
+            )
         return None, exc, failed
     except BaseException:
         budget_release(reservation=reservation)
         raise
     usage: Usage = result.usage
     cost = pricing.cost_of(model, usage)
-    budget_settle(reservation=reservation, actual_usd=cost)
-    done = _record(
-        operation=operation,
-        provider=provider,
-        model=getattr(result, "model", "") or model.model,
-        ctx=ctx,
-        started=started,
-        attempt=attempt,
-        usage=usage,
-        cost=cost,
-        extra=extra,
-    )
+    # Settle and ledger row in one transaction: the account row lock, the reservation, the
+    # spend and the AIOperation row commit at once (one commit instead of two).
+    with transaction.atomic():
+        budget_settle(reservation=reservation, actual_usd=cost)
+        done = _record(
+            operation=operation,
+            provider=provider,
+            model=getattr(result, "model", "") or model.model,
+            ctx=ctx,
+            started=started,
+            attempt=attempt,
+            usage=usage,
+            cost=cost,
+            extra=extra,
+        )
     return result, None, done
 
 
@@ -200,9 +240,21 @@ def call(operation: Operation, request: Any, ctx: CallContext) -> Any:
     (backoff with full jitter, or the vendor's ``Retry-After`` up to the cap), unless its circuit
     is open; then the next provider. Every try is an ``AIOperation`` row.
 
+    ``ctx.deadline`` bounds the whole call: no try, retry wait or fallback starts once the
+    stage's budget is spent, and each vendor call gets at most the time left.
+
     Raises ``AIServicesDisabled`` when ops switched AI off, ``LimitExceeded`` /
-    ``AccountBlocked`` from usage, ``ProviderUnavailable`` when every provider failed.
+    ``AccountBlocked`` from usage, ``ProviderUnavailable`` when every provider failed, and its
+    subclass ``StageBudgetExceeded`` when the deadline came first.
+
+    Runtime settings are pinned for the whole call (shared with the request's pin when there
+    is one): the version stamp is checked once, not once per setting read.
     """
+    with pinned():
+        return _call(operation, request, ctx)
+
+
+def _call(operation: Operation, request: Any, ctx: CallContext) -> Any:
     if not config_flag("ai_services_enabled", True):
         raise AIServicesDisabled("AI services are switched off for maintenance; try again later.")
 
@@ -215,8 +267,11 @@ def call(operation: Operation, request: Any, ctx: CallContext) -> Any:
     failures: list[str] = []
     attempt = 0
     for hop, provider in enumerate(chain, start=1):
-        breaker = resilience.CircuitBreaker(provider.name)
+        breaker = resilience.CircuitBreaker(provider.name, operation)
         for try_number in range(1, policy.attempts + 1):
+            left = _budget_left(ctx)
+            if left is not None and left <= MIN_CALL_SECONDS:
+                _out_of_budget(operation, ctx, failures)
             decision = breaker.before_call()
             if not decision.allowed:
                 # Failing fast is the point of an open circuit: no vendor call, no ledger row.
@@ -233,7 +288,7 @@ def call(operation: Operation, request: Any, ctx: CallContext) -> Any:
                 provider=provider,
                 request=request,
                 ctx=ctx,
-                timeout=route.timeout_seconds,
+                timeout=route.timeout_seconds if left is None else min(route.timeout_seconds, left),
                 attempt=attempt,
                 extra={"hop": hop, "try": try_number, "circuit": decision.state},
             )
@@ -269,11 +324,17 @@ def call(operation: Operation, request: Any, ctx: CallContext) -> Any:
                     extra={"vendor": provider.name, "retry_after": error.retry_after},
                 )
                 break
+            left = _budget_left(ctx)
+            if left is not None and wait + MIN_CALL_SECONDS >= left:
+                break  # no time for a retry after the wait; the next hop checks the budget
             # The ledger says how long we waited before the next try, so backoff is auditable.
             row.metadata["wait_seconds"] = round(wait, 3)
             row.save(update_fields=["metadata"])
             resilience.sleep(wait)
 
+    left = _budget_left(ctx)
+    if left is not None and left <= MIN_CALL_SECONDS:
+        _out_of_budget(operation, ctx, failures)
     raise ProviderUnavailable(
         f"Every provider for {operation.value} failed: " + "; ".join(failures),
         extra={"failures": failures},

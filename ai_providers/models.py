@@ -16,8 +16,14 @@ class AIOperation(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Null once the family deleted its account: the row stays, anonymised, for accounting
+    # (what was spent with which vendor); see ``services.operations_anonymise``.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ai_operations"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="ai_operations",
     )
     operation_type = models.CharField(
         max_length=50, choices=[(o.value, o.value) for o in Operation]

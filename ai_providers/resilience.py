@@ -5,11 +5,17 @@ Jitter"), except that a vendor's ``Retry-After`` is obeyed when it is at most
 ``MIRA_AI_RETRY_AFTER_CAP_SECONDS``; a longer one means "not soon", so the gateway moves on to
 the next provider instead of holding a worker.
 
-Circuit breaker: after ``MIRA_AI_CIRCUIT_FAILURES`` consecutive failures a provider is *open*
-(calls fail fast, the chain moves on) for ``MIRA_AI_CIRCUIT_COOLDOWN_SECONDS``; then one caller
-in the whole deployment gets to *probe* it (half-open). Success closes it, failure re-opens it.
-The state lives in Django's cache (Redis when ``REDIS_URL`` is set) so every web and worker
-process sees the same circuit.
+Circuit breaker, one per (provider, operation): a vendor's endpoints fail independently (chat
+can be down while speech and moderation are up), so an outage of one operation never switches
+off the vendor's others. After ``MIRA_AI_CIRCUIT_FAILURES`` consecutive failures the pair is
+*open* (calls fail fast, the chain moves on) for ``MIRA_AI_CIRCUIT_COOLDOWN_SECONDS``; then one
+caller in the whole deployment gets to *probe* it (half-open). Success closes it, failure
+re-opens it. The state lives in Django's cache (Redis when ``REDIS_URL`` is set) so every web
+and worker process sees the same circuit.
+
+Deadline: a call context may carry the moment its stage's time budget runs out
+(``Deadline``); the gateway never starts a try, waits for a retry or moves to a fallback past
+it, and gives each vendor call at most the time that is left.
 """
 
 from __future__ import annotations
@@ -22,6 +28,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+
+from .types import Deadline, Operation
+
+__all__ = ["CircuitBreaker", "Deadline", "RetryPolicy", "circuit_reset", "sleep"]
 
 logger = logging.getLogger(__name__)
 
@@ -68,16 +78,21 @@ class CircuitDecision:
 
 
 class CircuitBreaker:
-    """Consecutive-failure breaker for one provider, shared through the cache."""
+    """Consecutive-failure breaker for one provider's one operation, shared through the cache."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, operation: Operation | str) -> None:
         self.name = name
+        self.operation = str(operation)
         self.threshold = max(1, int(settings.MIRA_AI_CIRCUIT_FAILURES))
         self.cooldown = max(0.0, float(settings.MIRA_AI_CIRCUIT_COOLDOWN_SECONDS))
-        prefix = f"ai:circuit:{name}:"
+        prefix = f"ai:circuit:{name}:{self.operation}:"
         self._failures = prefix + "failures"
         self._open_until = prefix + "open_until"
         self._probe = prefix + "probe"
+        # Set by ``before_call``: it saw no failures and no open circuit, so a success has
+        # nothing to reset. (A failure another process counts meanwhile is then not wiped by
+        # this success: at worst the circuit opens one failure early.)
+        self._clean = False
 
     def _probe_ttl(self) -> int:
         # A probe that never reports back (its worker died) must not keep the circuit shut:
@@ -91,7 +106,11 @@ class CircuitBreaker:
         return OPEN if time.time() < open_until else HALF_OPEN
 
     def before_call(self) -> CircuitDecision:
-        open_until = cache.get(self._open_until)
+        # One round trip for both keys; a closed circuit with no failures counted (the usual
+        # case) then needs nothing more, not even in ``record_success``.
+        seen = cache.get_many([self._open_until, self._failures])
+        self._clean = not seen
+        open_until = seen.get(self._open_until)
         if open_until is None:
             return CircuitDecision(True, CLOSED)
         now = time.time()
@@ -103,8 +122,10 @@ class CircuitBreaker:
         return CircuitDecision(False, HALF_OPEN)
 
     def record_success(self) -> None:
+        if self._clean:
+            return
         if cache.get(self._open_until) is not None:
-            logger.info("circuit closed", extra={"vendor": self.name})
+            logger.info("circuit closed", extra={"vendor": self.name, "operation": self.operation})
         cache.delete_many([self._failures, self._open_until, self._probe])
 
     def record_failure(self, *, probe: bool = False) -> bool:
@@ -122,7 +143,12 @@ class CircuitBreaker:
             cache.delete(self._probe)
             logger.warning(
                 "circuit opened",
-                extra={"vendor": self.name, "failures": failures, "cooldown": self.cooldown},
+                extra={
+                    "vendor": self.name,
+                    "operation": self.operation,
+                    "failures": failures,
+                    "cooldown": self.cooldown,
+                },
             )
             return True
         return False
@@ -135,7 +161,10 @@ class CircuitBreaker:
         cache.delete_many([self._failures, self._open_until, self._probe])
 
 
-def circuit_reset(names: Iterable[str]) -> None:
-    """Close the named circuits (ops after an incident; tests between cases)."""
+def circuit_reset(names: Iterable[str], operations: Iterable[Operation | str] = Operation) -> None:
+    """Close the named providers' circuits, every operation unless ``operations`` says which
+    (ops after an incident; tests between cases)."""
+    wanted = list(operations)
     for name in names:
-        CircuitBreaker(name).reset()
+        for operation in wanted:
+            CircuitBreaker(name, operation).reset()

@@ -7,6 +7,7 @@ leaks past this module. Every result carries a ``Usage`` that the gateway prices
 from __future__ import annotations
 
 import enum
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -189,6 +190,21 @@ class ImageGenerationResult:
 
 
 # --- gateway call context --------------------------------------------------------------------
+@dataclass(frozen=True)
+class Deadline:
+    """When a stage's time budget runs out, on this process's monotonic clock."""
+
+    at: float
+
+    @classmethod
+    def after(cls, seconds: float) -> Deadline:
+        return cls(time.monotonic() + max(0.0, seconds))
+
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
+
+    def spent(self, margin: float = 0.0) -> bool:
+        return self.remaining() <= margin
 
 
 @dataclass(frozen=True)
@@ -206,3 +222,9 @@ class CallContext:
     language: str = "en"
     platform: str = "server"
     app_version: str = ""
+    # When the stage's time budget runs out: no try, retry wait or fallback starts after it.
+    deadline: Deadline | None = None
+    # Calls that make one logical operation share a key and count as one against the
+    # operation limits (a narration in chunks; its word timing; a regenerated story). Empty:
+    # the gateway derives one from the story, stage and operation when the call is for a story.
+    logical_operation: str = ""

@@ -29,7 +29,15 @@ def main(names: list[str]) -> int:
     logging.getLogger().setLevel(os.environ.get("BENCH_LOG_LEVEL", "WARNING"))
     files = sorted((ROOT / "bench").glob("bench_*.py"))
     if names:
-        files = [f for f in files if f.stem.removeprefix("bench_") in names]
+        # ``gateway`` runs bench_gateway_peers.py: a name matches a file or its prefix.
+        files = [
+            f
+            for f in files
+            if any(
+                f.stem.removeprefix("bench_") == n or f.stem.startswith(f"bench_{n}_")
+                for n in names
+            )
+        ]
     if not files:
         print("no benchmarks found", file=sys.stderr)
         return 1

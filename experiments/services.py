@@ -11,6 +11,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from mira.vocabulary import AGE_GROUPS, STORY_TYPES
 from prompts_app.documents import key_for_prompt_type
 from prompts_app.errors import PromptError
 from prompts_app.models import VersionStatus
@@ -40,9 +41,6 @@ from .types import CURRENT, PromptChoice
 
 logger = logging.getLogger(__name__)
 
-# The spec's age groups and story types; the segment editor accepts only these.
-AGE_GROUPS = ("2-3", "4-6", "7-9", "10-12")
-STORY_TYPES = ("adventure", "bedtime", "educational", "fantasy", "real_world")
 MAX_VARIANTS = 4
 # The sequential test's plug-in variance is unreliable on a handful of users.
 MIN_SAMPLE_FLOOR = 30

@@ -60,6 +60,36 @@ class InvalidInput(ApplicationError):
         return body
 
 
+def flatten_field_errors(errors: Any, prefix: str = "") -> dict[str, list[str]]:
+    """``{"field": ["message"]}`` always: errors of list items and nested objects get dotted
+    names (``interests.0``), so clients handle one shape."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(errors, dict):
+        items = errors.items()
+    elif isinstance(errors, list) and any(isinstance(e, dict | list) for e in errors):
+        items = enumerate(errors)
+    else:
+        messages = errors if isinstance(errors, list) else [errors]
+        return {prefix or "non_field_errors": [str(m) for m in messages]}
+    for key, value in items:
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if value in ({}, []):
+            continue  # a list item without errors
+        flat.update(flatten_field_errors(value, name))
+    return flat
+
+
+def api_not_found(request, exception=None):
+    """Django's 404 for a URL no route matches (``handler404``): under /api/ it is the API's
+    error body, so a client (or the contract fuzzer) never gets an HTML page from the API."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "not_found", "detail": "No such resource."}, status=404)
+    return page_not_found(request, exception)
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
         response = Response(exc.as_dict(), status=exc.http_status)
@@ -71,7 +101,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if response is None:
         return None
     if isinstance(exc, drf_exceptions.ValidationError):
-        errors = (
+        errors = flatten_field_errors(
             response.data
             if isinstance(response.data, dict)
             else {"non_field_errors": response.data}

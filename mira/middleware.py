@@ -19,7 +19,7 @@ from remoteconfig.errors import MaintenanceMode
 from remoteconfig.selectors import config_get
 
 # Paths that keep working during maintenance, by prefix.
-EXEMPT_PREFIXES = ("/admin/", "/healthz", "/static/", "/api/v1/config")
+EXEMPT_PREFIXES = ("/admin/", "/healthz", "/readyz", "/metrics", "/static/", "/api/v1/config")
 
 
 class MaintenanceModeMiddleware:

@@ -23,8 +23,9 @@ from import_export import fields, resources, widgets
 from import_export.admin import ImportExportMixin
 
 from mira.admin import ReadOnlyAdminMixin
+from mira.vocabulary import AGE_GROUPS, LENGTH_BANDS, STORY_LENGTHS, STORY_TYPES
 
-from .documents import AGE_GROUPS, STORY_LENGTHS, STORY_TYPES, parse_document
+from .documents import parse_document
 from .errors import PromptError, PromptInvalid
 from .models import Prompt, PromptRelease, PromptReleaseEvent, PromptVersion
 from .rendering import prompt_render, story_guidance, story_type_get, story_variables
@@ -168,8 +169,6 @@ def _preview_context(definition: PromptDefinition, data: dict[str, Any]) -> dict
             "text": "(the text under review)",
         }
         if name == "story_generation":
-            from .guidance import LENGTH_DEFAULTS
-
             kid_name = clean_user_text(kid.name, limit=USER_TEXT_LIMITS["kid_name"])
             context = story_variables(
                 kid_name=kid_name,
@@ -181,7 +180,7 @@ def _preview_context(definition: PromptDefinition, data: dict[str, Any]) -> dict
                 story_length=length,
                 length_band=tuple(
                     (definition.quality_checks.get("length_bands") or {}).get(length)
-                    or LENGTH_DEFAULTS[length]
+                    or LENGTH_BANDS[length]
                 ),
                 accessibility_needs=clean_user_text(kid.accessibility_needs, limit=300) or "none",
                 image_description="(the drawing's description)",

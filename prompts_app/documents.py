@@ -16,15 +16,13 @@ from typing import Any
 
 import yaml
 
+from mira.vocabulary import READING_LIMITS
+
 KIND_SYSTEM = "system"
 KIND_USER_CONTEXT = "user_context"
 KIND_STORY_TYPE = "story_types"
 KIND_EXPERIMENT = "experiments"
 KINDS = (KIND_SYSTEM, KIND_USER_CONTEXT, KIND_STORY_TYPE, KIND_EXPERIMENT)
-
-AGE_GROUPS = ("2-3", "4-6", "7-9", "10-12")
-STORY_TYPES = ("adventure", "bedtime", "educational", "fantasy", "real_world")
-STORY_LENGTHS = ("short", "medium", "long")
 
 # "1.2", "1.2.1", "1.3-lean": what authors write in ``version:``. Kept to 11 characters so the
 # stored label, which may gain "+<7 hex>" (see ``version_label``), fits the 20-character
@@ -164,7 +162,7 @@ QUALITY_ELEMENTS = (
     "avoid_topics_respected",
 )
 CONTENT_FILTERS = ("no_violence", "no_scary_themes", "no_inappropriate_content", "family_friendly")
-VOCABULARY_LIMITS = ("max_long_word_share", "max_average_sentence_words")
+VOCABULARY_LIMITS = READING_LIMITS
 
 # Variables that carry text a parent typed. They may only appear in a user_template, inside a
 # <data>...</data> block; the system role never sees them.

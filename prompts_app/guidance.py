@@ -17,7 +17,8 @@ from typing import Any
 
 import jinja2
 
-from .documents import AGE_GROUPS
+from mira.vocabulary import AGE_GROUPS, EXAMPLE_KIDS, LENGTH_BANDS, age_group
+
 from .sandbox import TemplateProblem, compiled, error_line, render
 from .types import PromptDefinition, StoryGuidance
 
@@ -46,17 +47,6 @@ class GuidanceError(Exception):
         self.key = key
         self.path = path
         self.line = line
-
-
-def age_group(age: int) -> str:
-    """The spec's age groups of children: 2-3, 4-6, 7-9, 10-12."""
-    if age <= 3:
-        return "2-3"
-    if age <= 6:
-        return "4-6"
-    if age <= 9:
-        return "7-9"
-    return "10-12"
 
 
 def render_fragment(definition: PromptDefinition, path: tuple, context: dict[str, Any]) -> str:
@@ -160,13 +150,7 @@ def story_prompt_guidance(
 
 # --- sample contexts for validation and the admin preview ----------------------------------------
 
-SAMPLE_KIDS = {
-    "2-3": {"kid_name": "Mia", "kid_age": 3, "reading_level": "emergent"},
-    "4-6": {"kid_name": "Leo", "kid_age": 5, "reading_level": "early"},
-    "7-9": {"kid_name": "Ava", "kid_age": 8, "reading_level": "developing"},
-    "10-12": {"kid_name": "Noah", "kid_age": 11, "reading_level": "fluent"},
-}
-LENGTH_DEFAULTS = {"short": (150, 300), "medium": (300, 600), "long": (600, 1000)}
+SAMPLE_KIDS = EXAMPLE_KIDS
 
 
 def story_variables(
@@ -243,7 +227,7 @@ def sample_context(
     context: dict[str, Any] = {"kid_age": kid["kid_age"], "kid_interests": typed["kid_interests"]}
     if prompt_name == "story_generation":
         kind = source(f"story_types/{story_type}")
-        band = LENGTH_DEFAULTS[story_length]
+        band = LENGTH_BANDS[story_length]
         context = story_variables(
             kid_name=typed["kid_name"],
             kid_age=kid["kid_age"],

@@ -95,7 +95,10 @@ def change_diff_html(change: AppConfigurationChange) -> str:
 @admin.register(AppConfiguration)
 class AppConfigurationAdmin(ImportExportMixin, admin.ModelAdmin):
     resource_classes = [AppConfigurationResource]
-    change_list_template = "admin/remoteconfig/appconfiguration/change_list.html"
+    # import-export's own list template extends ``change_list_template``, so ours goes in its
+    # place and extends the import-export one (setting ``change_list_template`` made the
+    # template extend itself: a 500 on the list).
+    import_export_change_list_template = "admin/remoteconfig/appconfiguration/change_list.html"
     list_display = (
         "config_key",
         "environment",

@@ -11,8 +11,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from mira.throttles import AnonymousConfigThrottle
 from usage.selectors import account_tier
 
+from . import openapi
 from .flags import FlagSubject
 from .registry import PLATFORMS
 from .selectors import client_config
@@ -50,7 +52,9 @@ class ClientConfigApi(APIView):
     # Before sign-in the app still needs maintenance mode and the minimum version; flags for
     # an anonymous caller are those rolled out to everyone.
     permission_classes = [AllowAny]
+    throttle_classes = [AnonymousConfigThrottle]
 
+    @openapi.client_config
     def get(self, request):
         config = client_config(request_subject(request))
         if etag_matches(request.headers.get("If-None-Match", ""), config.etag):

@@ -213,7 +213,11 @@ store = ConfigStore()
 @contextmanager
 def pinned() -> Iterator[None]:
     """Within the block, every read of an environment's settings uses the snapshot the first
-    read got (a change saved in this block unpins it: see ``unpin``)."""
+    read got (a change saved in this block unpins it: see ``unpin``). Inside an outer pinned
+    block (a request that makes an AI call) the outer pins are shared: one version per request."""
+    if _pinned.get() is not None:
+        yield
+        return
     token = _pinned.set({})
     try:
         yield

@@ -1,8 +1,45 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import admin
+from django.utils import timezone
 from django.utils.html import format_html
 
 from .access import signed_url
-from .models import KidProfile, ParentPreferences, Story, StoryStatus
+from .models import KidProfile, ParentPreferences, Stage, Story, StoryStatus
+
+
+class ReachedStageFilter(admin.SimpleListFilter):
+    """Stories that finished a stage (the Operations dashboard's funnel links here)."""
+
+    title = "finished stage"
+    parameter_name = "reached"
+
+    def lookups(self, request, model_admin):
+        return Stage.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Stage.values:
+            return queryset.filter(completed_stages__contains=[self.value()])
+        return queryset
+
+
+class StuckFilter(admin.SimpleListFilter):
+    """Queued or processing with no change for ``MIRA_OPS_STUCK_MINUTES``."""
+
+    title = "stuck"
+    parameter_name = "stuck"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Stuck")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            since = timezone.now() - timedelta(minutes=int(settings.MIRA_OPS_STUCK_MINUTES))
+            return queryset.filter(
+                status__in=(StoryStatus.QUEUED, StoryStatus.PROCESSING), updated_at__lt=since
+            )
+        return queryset
 
 
 @admin.register(KidProfile)
@@ -40,6 +77,9 @@ class StoryAdmin(admin.ModelAdmin):
     )
     list_filter = (
         "status",
+        StuckFilter,
+        ReachedStageFilter,
+        "failure_code",
         "story_type",
         "story_length",
         "input_kind",

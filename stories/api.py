@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from rest_framework import status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import selectors, services
+from mira.pagination import StrictLimitOffsetPagination
+
+from . import openapi, selectors, services
 from .serializers import (
     KidInputSerializer,
     KidOutputSerializer,
@@ -18,13 +19,18 @@ from .serializers import (
     StoryRatingSerializer,
     StorySerializer,
 )
+from .throttles import StoryCreationThrottle
 
 
 class KidListCreateApi(APIView):
+    parser_classes = [JSONParser]
+
+    @openapi.kid_list
     def get(self, request):
         kids = selectors.kid_list(parent=request.user)
         return Response(KidOutputSerializer(kids, many=True).data)
 
+    @openapi.kid_create
     def post(self, request):
         serializer = KidInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -34,15 +40,18 @@ class KidListCreateApi(APIView):
 
 class StoryListCreateApi(APIView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+    throttle_classes = [StoryCreationThrottle]
 
+    @openapi.story_list
     def get(self, request):
-        paginator = LimitOffsetPagination()
+        paginator = StrictLimitOffsetPagination()
         page = paginator.paginate_queryset(
             selectors.story_list(owner=request.user), request, view=self
         )
         data = StorySerializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)
 
+    @openapi.story_create
     def post(self, request):
         serializer = StoryInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -59,19 +68,23 @@ class StoryListCreateApi(APIView):
             text=data["text"],
             special_requests=data["special_requests"],
             language=data["language"],
-            idempotency_key=request.headers.get("Idempotency-Key", "")[:100],
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
         )
         body = StorySerializer(story, context={"request": request}).data
         return Response(body, status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK)
 
 
 class StoryDetailApi(APIView):
+    @openapi.story_detail
     def get(self, request, story_id):
         story = selectors.story_get(owner=request.user, story_id=story_id)
         return Response(StorySerializer(story, context={"request": request}).data)
 
 
 class StoryRatingApi(APIView):
+    parser_classes = [JSONParser]
+
+    @openapi.story_rate
     def post(self, request, story_id):
         serializer = StoryRatingSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -82,6 +95,9 @@ class StoryRatingApi(APIView):
 
 
 class StoryListeningApi(APIView):
+    parser_classes = [JSONParser]
+
+    @openapi.story_listening
     def post(self, request, story_id):
         serializer = StoryListeningSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -23,6 +23,21 @@ class StoryNotReady(ApplicationError):
     http_status = status.HTTP_409_CONFLICT
 
 
+class IdempotencyKeyReused(ApplicationError):
+    """An ``Idempotency-Key`` already used for a different request (Stripe's and the IETF
+    draft's rule: an error, never the other request's result)."""
+
+    code = "idempotency_key_reused"
+    http_status = status.HTTP_422_UNPROCESSABLE_ENTITY
+
+
+class IdempotencyRequestInProgress(ApplicationError):
+    """The first request with this ``Idempotency-Key`` has not finished yet."""
+
+    code = "idempotency_request_in_progress"
+    http_status = status.HTTP_409_CONFLICT
+
+
 class UnsupportedLanguage(InvalidInput):
     """A language stories cannot be told in; the message names the supported ones."""
 

@@ -12,8 +12,8 @@ from django.db.models import Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from mira.vocabulary import DEFAULT_LANGUAGE
-from prompts_app.guidance import age_group
+from mira import vocabulary
+from mira.vocabulary import DEFAULT_LANGUAGE, MAX_KID_AGE, MIN_KID_AGE, age_group
 
 from .languages import validate_language
 
@@ -27,18 +27,20 @@ class ReadingLevel(models.TextChoices):
     FLUENT = "fluent", "Fluent reader"
 
 
-class StoryType(models.TextChoices):
-    ADVENTURE = "adventure"
-    BEDTIME = "bedtime"
-    EDUCATIONAL = "educational"
-    FANTASY = "fantasy"
-    REAL_WORLD = "real_world"
-
-
-class StoryLength(models.TextChoices):
-    SHORT = "short", "Short (150-300 words)"
-    MEDIUM = "medium", "Medium (300-600 words)"
-    LONG = "long", "Long (600-1000 words)"
+# Story types and lengths come from the one vocabulary (mira/vocabulary.yaml); the choices
+# only give them Django's enum shape (StoryType.ADVENTURE == "adventure").
+StoryType = models.TextChoices(
+    "StoryType",
+    [(key.upper(), (key, label)) for key, label in vocabulary.STORY_TYPE_LABELS.items()],
+)
+StoryLength = models.TextChoices(
+    "StoryLength",
+    [
+        (key.upper(), (key, f"{label} ({low}-{high} words)"))
+        for key, label in vocabulary.STORY_LENGTH_LABELS.items()
+        for low, high in [vocabulary.LENGTH_BANDS[key]]
+    ],
+)
 
 
 class InputKind(models.TextChoices):
@@ -65,9 +67,6 @@ class Stage(models.TextChoices):
     TIME_WORDS = "time_words"
     PAINT_COVER = "paint_cover"
     STORE = "store"
-
-
-MIN_KID_AGE, MAX_KID_AGE = 2, 12
 
 
 class KidProfile(models.Model):
@@ -171,6 +170,14 @@ class Story(models.Model):
     failure_code = models.CharField(max_length=50, blank=True, default="")
     failure_detail = models.TextField(blank=True, default="")
     idempotency_key = models.CharField(max_length=100, blank=True, default="")
+    # Idempotency: a digest of the request the key was first used with (a reused key with a
+    # different body is refused).
+    request_fingerprint = models.CharField(max_length=64, blank=True, default="")
+    # The running attempt's lease: its worker renews it (heartbeat); once it lapses the
+    # reaper re-enqueues or fails the story (stories/pipeline/lease.py).
+    lease_owner = models.CharField(max_length=100, blank=True, default="")
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
 
     input_kind = models.CharField(max_length=10, choices=InputKind.choices)
     story_type = models.CharField(
@@ -210,6 +217,10 @@ class Story(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Retention (stories.account.stories_media_expire): when the family last read, listened
+    # to or rated the story, and when its media were deleted for lack of use.
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    media_expired_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -238,6 +249,11 @@ class Story(models.Model):
         indexes = [
             models.Index(fields=["owner", "-created_at"], name="story_owner_recent"),
             models.Index(fields=["status", "updated_at"], name="story_status_updated"),
+            models.Index(
+                fields=["status", "lease_expires_at"],
+                condition=Q(status__in=["queued", "processing"]),
+                name="story_in_flight_lease",
+            ),
             models.Index(fields=["kid", "-created_at"], name="story_kid_recent"),
         ]
 

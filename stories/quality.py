@@ -13,8 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ai_providers.content_rules import find
-
-from .models import age_group
+from mira.vocabulary import AGE_GROUP_READING, LENGTH_BANDS, age_group
 
 
 def content_findings(text: str) -> dict[str, list[str]]:
@@ -27,7 +26,6 @@ def content_findings(text: str) -> dict[str, list[str]]:
     return findings
 
 
-DEFAULT_BANDS = {"short": (150, 300), "medium": (300, 600), "long": (600, 1000)}
 POSITIVE_WORDS = re.compile(
     r"\b(smil\w*|happ\w*|laugh\w*|joy\w*|proud|love\w*|warm\w*|kind\w*|brave\w*|"
     r"friend\w*|glad|wonderful|best|hug\w*|cosy|cozy|safe|sleep\w*|dream\w*|bright\w*|"
@@ -45,10 +43,10 @@ NEGATIVE_ENDING = re.compile(
 # (``ai_providers.content_rules``), the same rules the offline safety check runs: a word is
 # judged the same way everywhere ("a green shoot" is a plant, "shoot them" is not).
 CONTENT_FILTERS: dict[str, tuple[str, ...]] = {
-    "no_violence": ("violence", "self_harm"),
+    "no_violence": ("violence", "self_harm", "dangerous"),
     "no_scary_themes": ("scary",),
-    "no_inappropriate_content": ("inappropriate", "personal_data"),
-    "family_friendly": ("unkind", "hate"),
+    "no_inappropriate_content": ("inappropriate", "sexual", "grooming", "personal_data"),
+    "family_friendly": ("unkind", "hate", "body_shaming"),
 }
 FILTER_LABELS = {
     "no_violence": "violence",
@@ -56,12 +54,7 @@ FILTER_LABELS = {
     "no_inappropriate_content": "content unsuitable for children",
     "family_friendly": "unkind language",
 }
-DEFAULT_VOCABULARY = {
-    "2-3": {"max_long_word_share": 0.12, "max_average_sentence_words": 14},
-    "4-6": {"max_long_word_share": 0.16, "max_average_sentence_words": 18},
-    "7-9": {"max_long_word_share": 0.20, "max_average_sentence_words": 22},
-    "10-12": {"max_long_word_share": 0.26, "max_average_sentence_words": 26},
-}
+DEFAULT_VOCABULARY = AGE_GROUP_READING
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?:\s+|$)")
@@ -70,7 +63,7 @@ _VOWEL_GROUPS = re.compile(r"[aeiouy]+")
 
 def length_band(length: str, quality_checks: dict[str, Any] | None = None) -> tuple[int, int]:
     bands = (quality_checks or {}).get("length_bands") or {}
-    band = bands.get(length) or DEFAULT_BANDS[length]
+    band = bands.get(length) or LENGTH_BANDS[length]
     return int(band[0]), int(band[1])
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import functools
 from typing import Any
 
 from django.template.loader import render_to_string
+
+from mira.security import csp_hash
 
 from .models import Story
 
@@ -51,4 +54,17 @@ def render_self_contained(story: Story, *, audio: bytes, cover: bytes | None) ->
         story,
         audio_src=data_uri("audio/wav", audio),
         cover_src=data_uri("image/png", cover) if cover else None,
+    )
+
+
+@functools.cache
+def read_along_csp() -> str:
+    """The page's policy: its own inline script and style, by hash, and nothing else inline;
+    narration and cover from this server (or ``data:`` in the self-contained copy)."""
+    script = render_to_string("stories/read_along.js")
+    style = render_to_string("stories/read_along.css")
+    return (
+        f"default-src 'none'; script-src {csp_hash(script)}; style-src {csp_hash(style)}; "
+        "img-src 'self' data:; media-src 'self' data:; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'none'"
     )

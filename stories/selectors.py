@@ -25,3 +25,8 @@ def story_get(*, owner, story_id: uuid.UUID) -> Story:
     if story is None:
         raise NotFound("No such story.")
     return story
+
+
+def story_replay_exists(*, owner, idempotency_key: str) -> bool:
+    """Has this family already made a story with this ``Idempotency-Key``?"""
+    return Story.objects.filter(owner=owner, idempotency_key=idempotency_key).exists()

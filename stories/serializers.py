@@ -3,21 +3,22 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from mira.errors import InvalidInput
+from mira.fields import StrictBooleanField, StrictCharField, StrictFloatField, StrictIntegerField
 
 from .access import signed_url
 from .models import KidProfile, ReadingLevel, Story, StoryLength, StoryStatus, StoryType
 
 
 class KidInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=40, trim_whitespace=True)
-    age = serializers.IntegerField(min_value=2, max_value=12)
+    name = StrictCharField(max_length=40, trim_whitespace=True)
+    age = StrictIntegerField(min_value=2, max_value=12)
     interests = serializers.ListField(
-        child=serializers.CharField(max_length=40), required=False, default=list, max_length=10
+        child=StrictCharField(max_length=40), required=False, default=list, max_length=10
     )
     reading_level = serializers.ChoiceField(
         choices=ReadingLevel.choices, default=ReadingLevel.EARLY
     )
-    accessibility_needs = serializers.CharField(
+    accessibility_needs = StrictCharField(
         max_length=500, required=False, default="", allow_blank=True
     )
     # Checked by the service, whose error names the supported languages.
@@ -45,12 +46,10 @@ class StoryInputSerializer(serializers.Serializer):
     kid = serializers.UUIDField()
     drawing = serializers.FileField(required=False, allow_empty_file=True)
     audio = serializers.FileField(required=False, allow_empty_file=True)
-    text = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
+    text = StrictCharField(required=False, default="", allow_blank=True, max_length=2000)
     story_type = serializers.ChoiceField(choices=StoryType.choices, default=StoryType.ADVENTURE)
     story_length = serializers.ChoiceField(choices=StoryLength.choices, default=StoryLength.SHORT)
-    special_requests = serializers.CharField(
-        required=False, default="", allow_blank=True, max_length=300
-    )
+    special_requests = StrictCharField(required=False, default="", allow_blank=True, max_length=300)
     # ISO 639-1; empty: the kid's or the family's. The service refuses unsupported ones.
     language = serializers.CharField(
         required=False, default="", allow_blank=True, trim_whitespace=True
@@ -141,15 +140,15 @@ class StorySerializer(serializers.ModelSerializer):
 
 
 class StoryRatingSerializer(serializers.Serializer):
-    rating = serializers.IntegerField(min_value=1, max_value=5)
-    parent_approved = serializers.BooleanField(required=False, allow_null=True, default=None)
+    rating = StrictIntegerField(min_value=1, max_value=5)
+    parent_approved = StrictBooleanField(required=False, allow_null=True, default=None)
 
 
 class StoryListeningSerializer(serializers.Serializer):
-    seconds_listened = serializers.FloatField(min_value=0, max_value=4 * 3600)
-    completed = serializers.BooleanField()
-    replay = serializers.BooleanField(required=False, default=False)
-    highlighting_used = serializers.BooleanField(required=False, allow_null=True, default=None)
+    seconds_listened = StrictFloatField(min_value=0, max_value=4 * 3600)
+    completed = StrictBooleanField()
+    replay = StrictBooleanField(required=False, default=False)
+    highlighting_used = StrictBooleanField(required=False, allow_null=True, default=None)
 
     def validate_seconds_listened(self, value: float) -> float:
         if value != value or value in (float("inf"), float("-inf")):  # NaN passes min/max

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import logging
 import math
 import uuid
@@ -10,6 +13,7 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django_q.tasks import async_task
 
 from ai_providers.errors import AIServicesDisabled
@@ -19,15 +23,17 @@ from remoteconfig.errors import StoriesAtCapacity
 from remoteconfig.selectors import config_get
 from usage.services import story_admit, story_hold_close
 
+from .account import story_mark_used
 from .audio import validate_audio
-from .errors import StoryNotReady
+from .errors import IdempotencyKeyReused, IdempotencyRequestInProgress, StoryNotReady
 from .languages import check_language, story_language
-from .media import validate_drawing
+from .media import validate_drawing, validate_unicode_text
 from .models import InputKind, KidProfile, Story, StoryLength, StoryStatus, StoryType
 
 logger = logging.getLogger(__name__)
 
 MAX_SPECIAL_REQUESTS = 300
+MAX_IDEMPOTENCY_KEY = 100  # Story.idempotency_key's length; docs/api (README) say so
 MAX_INPUT_TEXT = 2000
 
 
@@ -42,6 +48,10 @@ def kid_create(
     language: str = "",
 ) -> KidProfile:
     """A kid profile; ``language`` empty means the family's (parent preferences)."""
+    validate_unicode_text(name, field="name")
+    validate_unicode_text(accessibility_needs, field="accessibility_needs")
+    for interest in interests:
+        validate_unicode_text(interest or "", field="interests")
     kid = KidProfile(
         parent=parent,
         name=name.strip(),
@@ -125,12 +135,157 @@ def story_request(
     OGG or WebM bytes) or ``text`` starts the story; files are validated by their content.
     ``language`` (ISO 639-1) defaults to the kid's, then the family's; one outside
     ``mira.vocabulary.LANGUAGES`` is refused with ``UnsupportedLanguage`` naming the others.
-    Returns ``(story, created)``; a repeated ``idempotency_key`` returns the first story.
+    Returns ``(story, created)``.
+
+    ``idempotency_key`` (at most ``MAX_IDEMPOTENCY_KEY`` printable ASCII characters, else 400
+    ``idempotency_key_invalid``): the same key with the same request returns the first story
+    (``created`` False) and admits nothing; with a different request it is 422
+    ``idempotency_key_reused``; while the first request with the key is still being made, the
+    others get 409 ``idempotency_request_in_progress`` (or the story, once it exists).
     """
-    if idempotency_key:
-        existing = Story.objects.filter(owner=owner, idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing, False
+    if not idempotency_key:
+        return _story_create(
+            owner=owner,
+            kid_id=kid_id,
+            story_type=story_type,
+            story_length=story_length,
+            drawing=drawing,
+            audio=audio,
+            text=text,
+            special_requests=special_requests,
+            language=language,
+            enqueue=enqueue,
+        )
+    idempotency_key_validate(idempotency_key)
+    fingerprint = request_fingerprint(
+        kid_id=kid_id,
+        story_type=story_type,
+        story_length=story_length,
+        drawing=drawing,
+        audio=audio,
+        text=text,
+        special_requests=special_requests,
+        language=language,
+    )
+    replay = _idempotent_replay(owner, idempotency_key, fingerprint)
+    if replay is not None:
+        return replay, False
+    with _idempotency_lock(owner.pk, idempotency_key) as acquired:
+        # Checked again under the lock: the holder may have committed in between.
+        replay = _idempotent_replay(owner, idempotency_key, fingerprint)
+        if replay is not None:
+            return replay, False
+        if not acquired:
+            raise IdempotencyRequestInProgress(
+                "A request with this Idempotency-Key is still being made; retry shortly.",
+                retry_after=1,
+            )
+        return _story_create(
+            owner=owner,
+            kid_id=kid_id,
+            story_type=story_type,
+            story_length=story_length,
+            drawing=drawing,
+            audio=audio,
+            text=text,
+            special_requests=special_requests,
+            language=language,
+            enqueue=enqueue,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+        )
+
+
+def idempotency_key_validate(key: str) -> None:
+    """400 for a key the API would otherwise have to cut or could not store faithfully."""
+    if len(key) > MAX_IDEMPOTENCY_KEY:
+        raise InvalidInput(
+            f"An Idempotency-Key is at most {MAX_IDEMPOTENCY_KEY} characters.",
+            code="idempotency_key_invalid",
+            field="Idempotency-Key",
+        )
+    if not all(" " <= char <= "~" for char in key):
+        raise InvalidInput(
+            "An Idempotency-Key is printable ASCII characters.",
+            code="idempotency_key_invalid",
+            field="Idempotency-Key",
+        )
+
+
+def request_fingerprint(
+    *,
+    kid_id,
+    story_type: str,
+    story_length: str,
+    drawing: bytes | None,
+    audio: bytes | None,
+    text: str,
+    special_requests: str,
+    language: str | None,
+) -> str:
+    """A digest of what the request asks for (files by their content), to tell a replay of
+    the same request from a reused key."""
+    parts = {
+        "kid": str(kid_id),
+        "story_type": story_type,
+        "story_length": story_length,
+        "drawing": hashlib.sha256(drawing).hexdigest() if drawing is not None else None,
+        "audio": hashlib.sha256(audio).hexdigest() if audio is not None else None,
+        "text": text.strip(),
+        "special_requests": special_requests.strip(),
+        "language": language,
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def _idempotent_replay(owner, key: str, fingerprint: str) -> Story | None:
+    existing = Story.objects.filter(owner=owner, idempotency_key=key).first()
+    if existing is None:
+        return None
+    if existing.request_fingerprint and existing.request_fingerprint != fingerprint:
+        raise IdempotencyKeyReused(
+            "This Idempotency-Key was already used for a different story request.",
+            extra={"story_id": str(existing.id)},
+        )
+    return existing
+
+
+@contextlib.contextmanager
+def _idempotency_lock(owner_id, key: str):
+    """One request per (family, key) at a time. PostgreSQL: a session advisory lock, tried
+    without waiting (the losers answer 409 at once). Elsewhere the unique constraint on
+    (owner, key) still lets only one story in."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    digest = hashlib.sha256(f"idempotency:{owner_id}:{key}".encode()).digest()
+    lock_id = int.from_bytes(digest[:8], "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [lock_id])
+        acquired = cursor.fetchone()[0]
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [lock_id])
+
+
+def _story_create(
+    *,
+    owner,
+    kid_id: uuid.UUID,
+    story_type: str,
+    story_length: str,
+    drawing: bytes | None,
+    audio: bytes | None,
+    text: str,
+    special_requests: str,
+    language: str | None,
+    enqueue: bool,
+    idempotency_key: str = "",
+    fingerprint: str = "",
+) -> tuple[Story, bool]:
     kid = KidProfile.objects.filter(pk=kid_id, parent=owner).first()
     if kid is None:
         raise InvalidInput("No such kid profile.", field="kid")
@@ -153,6 +308,8 @@ def story_request(
         raise InvalidInput(f"At most {MAX_SPECIAL_REQUESTS} characters.", field="special_requests")
     if len(text) > MAX_INPUT_TEXT:
         raise InvalidInput(f"At most {MAX_INPUT_TEXT} characters.", field="text")
+    validate_unicode_text(text, field="text")
+    validate_unicode_text(special_requests, field="special_requests")
     suffix = validate_drawing(drawing) if drawing is not None else None
     if audio is not None:
         suffix = validate_audio(audio).suffix
@@ -174,6 +331,8 @@ def story_request(
         special_requests=special_requests.strip(),
         input_text=text.strip(),
         idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
+        enqueued_at=timezone.now() if enqueue else None,
     )
     # Usage admission: blocked account (403), burst of requests (429), tier restrictions
     # (403), then the story's estimated total held against the limits (429) until it ends.
@@ -199,7 +358,9 @@ def story_request(
         story_hold_close(story_id=story.id, user_id=owner.pk, outcome="not_created")
         # Two requests with the same idempotency key raced; the other one won.
         if idempotency_key:
-            return Story.objects.get(owner=owner, idempotency_key=idempotency_key), False
+            replay = _idempotent_replay(owner, idempotency_key, fingerprint)
+            if replay is not None:
+                return replay, False
         raise
     except BaseException:
         _discard_uploads(story)
@@ -221,6 +382,7 @@ def _feedback_story(*, owner, story_id: uuid.UUID) -> Story:
         raise NotFound("No such story.")
     if story.status != StoryStatus.READY:
         raise StoryNotReady("Only a ready story can be rated or listened to.")
+    story_mark_used(story_id=story.id)  # retention counts from the last use
     return story
 
 

@@ -13,8 +13,9 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, Stream
 from django.views.decorators.http import require_GET
 
 from .access import signed_url, token_allows
+from .account import story_mark_used
 from .models import Story, StoryStatus
-from .readalong import render_read_along
+from .readalong import read_along_csp, render_read_along
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 MEDIA_TYPES = {"audio": "audio/wav", "cover": "image/png"}
@@ -35,6 +36,7 @@ def _story_for(request: HttpRequest, story_id: uuid.UUID) -> Story:
 @require_GET
 def read_along(request: HttpRequest, story_id: uuid.UUID) -> HttpResponse:
     story = _story_for(request, story_id)
+    story_mark_used(story_id=story.id)
     page = render_read_along(
         story,
         audio_src=signed_url("stories:media", story.id, kind="audio"),
@@ -42,12 +44,15 @@ def read_along(request: HttpRequest, story_id: uuid.UUID) -> HttpResponse:
     )
     response = HttpResponse(page)
     response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = read_along_csp()
     return response
 
 
 @require_GET
 def story_media(request: HttpRequest, story_id: uuid.UUID, kind: str) -> HttpResponse:
     story = _story_for(request, story_id)
+    if kind == "audio":
+        story_mark_used(story_id=story.id)
     field = {"audio": story.audio, "cover": story.cover}.get(kind)
     if not field:
         raise Http404("No such media.")

@@ -86,23 +86,36 @@ def warning_issue(
         logger.warning("account blocked automatically", extra={"user_id": str(account.user_id)})
 
 
-def burst_check(
+def _recent_story_requests(
     account: UsageAccount, *, now: datetime, thresholds: AbuseThresholds
-) -> ApplicationError | None:
-    """The refusal for a story request that would make a burst, or None. Story holds are the
-    record of admitted story requests, so nothing else is stored per request."""
-    if not thresholds.abuse_detection:
-        return None
+) -> list[datetime]:
     window = timedelta(seconds=thresholds.rapid_requests_window_seconds)
-    recent = list(
+    return list(
         UsageReservation.objects.filter(
             account=account, kind=ReservationKind.STORY, created_at__gt=now - window
         )
         .order_by("-created_at")
         .values_list("created_at", flat=True)[: thresholds.rapid_requests]
     )
-    if len(recent) < thresholds.rapid_requests:
+
+
+def burst_reached(account: UsageAccount, *, now: datetime, thresholds: AbuseThresholds) -> bool:
+    """Would one more story request make a burst? A read: nothing is recorded."""
+    if not thresholds.abuse_detection:
+        return False
+    recent = _recent_story_requests(account, now=now, thresholds=thresholds)
+    return len(recent) >= thresholds.rapid_requests
+
+
+def burst_check(
+    account: UsageAccount, *, now: datetime, thresholds: AbuseThresholds
+) -> ApplicationError | None:
+    """The refusal for a story request that would make a burst, or None. Story holds are the
+    record of admitted story requests, so nothing else is stored per request."""
+    if not burst_reached(account, now=now, thresholds=thresholds):
         return None
+    window = timedelta(seconds=thresholds.rapid_requests_window_seconds)
+    recent = _recent_story_requests(account, now=now, thresholds=thresholds)
     # One more fits once the oldest of the last ``rapid_requests`` leaves the window.
     retry_after = max(1.0, (recent[-1] + window - now).total_seconds())
     already_warned = account.last_warning_date is not None and (

@@ -21,12 +21,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from mira.config_file import config_document
+from mira.vocabulary import STORY_LENGTHS  # shortest first
 from remoteconfig.selectors import config_value
 
 logger = logging.getLogger(__name__)
 
 TIERS = ("free", "premium", "enterprise")
-STORY_LENGTHS = ("short", "medium", "long")  # in increasing order
 LIMIT_KEYS = (
     "daily_cost_limit",
     "monthly_cost_limit",

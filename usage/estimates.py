@@ -1,6 +1,11 @@
 """What a whole story is expected to cost before it starts, for the story-level hold.
 
-The estimate is deliberately on the high side: for each operation the story will call it
+Operations are counted as logical operations (docs/usage.md): one per AI step of the
+pipeline however many vendor calls it takes, so the count is exact: 5 for a drawing or a typed
+idea (look at the drawing or check the idea, write, check, narrate with its word timing, paint
+the cover), 6 for a recorded idea (its transcription too).
+
+The cost is deliberately on the high side: for each operation the story will call it
 takes the dearest provider in that operation's chain that has credentials (the gateway may
 fall back to any of them), at sizes that fit the requested story length. It is an admission
 check, not a bill: each call still reserves its own worst case and the story's calls draw
@@ -20,17 +25,20 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from mira.config_file import config_document
+from mira.vocabulary import LENGTH_BANDS
 
 COST_PLACES = Decimal("0.000001")
 CREDENTIAL_KEYS = ("api_key", "credentials_path")
 
-# Upper word counts of each story length (stories.models.StoryLength) and the sizes that
-# follow from them. ~6 characters a word with the space, ~1.4 tokens a word, one narration
-# call per paragraph of ~80 words.
-MAX_WORDS = {"short": 300, "medium": 600, "long": 1000}
+# Upper word counts of each story length (mira.vocabulary) and the sizes that
+# follow from them. ~6 characters a word with the space, ~1.4 tokens a word, narration in
+# chunks of at least ~40 words (more calls means more per-request charges), ~2.5 words a
+# second of narration (what word timing may have to transcribe).
+MAX_WORDS = {length: high for length, (_low, high) in LENGTH_BANDS.items()}
 CHARS_PER_WORD = 6
 TOKENS_PER_WORD = Decimal("1.4")
-WORDS_PER_PARAGRAPH = 80
+WORDS_PER_NARRATION_CALL = 40
+WORDS_PER_SECOND = Decimal("2.5")
 PROMPT_TOKENS = 2500  # system + user prompt of story generation, with story-type elements
 IMAGE_ANALYSIS_TOKENS_IN, IMAGE_ANALYSIS_TOKENS_OUT = 2000, 700
 AUDIO_INPUT_SECONDS = Decimal(120)
@@ -88,9 +96,10 @@ def story_estimate(*, story_length: str, input_kind: str, paid_cover: bool = Tru
     words = MAX_WORDS.get(story_length, MAX_WORDS["long"])
     story_tokens = Decimal(math.ceil(words * TOKENS_PER_WORD))
     story_chars = Decimal(words * CHARS_PER_WORD)
-    paragraphs = math.ceil(words / WORDS_PER_PARAGRAPH)
+    narration_calls = math.ceil(words / WORDS_PER_NARRATION_CALL)
     one = Decimal(1)
-    calls: list[tuple[str, dict[str, Decimal], int]] = []
+    # (operation, size of one call, calls, logical operations they count as)
+    calls: list[tuple[str, dict[str, Decimal], int, int]] = []
     if input_kind == "drawing":
         calls.append(
             (
@@ -101,33 +110,43 @@ def story_estimate(*, story_length: str, input_kind: str, paid_cover: bool = Tru
                     "request": one,
                 },
                 1,
+                1,
             )
         )
     else:
         if input_kind == "audio":
             calls.append(
-                ("transcription", {"audio_seconds": AUDIO_INPUT_SECONDS, "request": one}, 1)
+                ("transcription", {"audio_seconds": AUDIO_INPUT_SECONDS, "request": one}, 1, 1)
             )
-        calls.append(("content_safety", {"input_token": Decimal(700), "request": one}, 1))
+        calls.append(("content_safety", {"input_token": Decimal(700), "request": one}, 1, 1))
     calls += [
         (
             "story_generation",
             {"input_token": Decimal(PROMPT_TOKENS), "output_token": story_tokens, "request": one},
             1,
+            1,
         ),
-        ("content_safety", {"input_token": story_chars / 3, "request": one}, 1),
+        ("content_safety", {"input_token": story_chars / 3, "request": one}, 1, 1),
         (
             "text_to_speech",
-            {"character": story_chars / paragraphs, "request": one},
-            paragraphs,
+            {"character": story_chars / narration_calls, "request": one},
+            narration_calls,
+            1,
         ),
-        ("image_generation", {"image": one, "request": one} if paid_cover else {}, 1),
+        # Word timing when the voice gives no word marks: part of the narration's operation.
+        (
+            "transcription",
+            {"audio_seconds": Decimal(words) / WORDS_PER_SECOND, "request": one},
+            1,
+            0,
+        ),
+        ("image_generation", {"image": one, "request": one} if paid_cover else {}, 1, 1),
     ]
     total, operations, breakdown = Decimal(0), 0, {}
-    for operation, size, count in calls:
+    for operation, size, count, logical in calls:
         cost = _dearest(operation, size) * count if size else Decimal(0)
         total += cost
-        operations += count
+        operations += logical
         previous = Decimal(breakdown.get(operation, "0"))
         breakdown[operation] = str((previous + cost).quantize(COST_PLACES, ROUND_HALF_UP))
     return StoryEstimate(

@@ -166,8 +166,12 @@ class UsageReservation(models.Model):
     operations = models.IntegerField(default=1)
     purpose = models.CharField(max_length=50, blank=True, default="")
     # Story holds: the story (a plain UUID: stories sit above this app) and what is left of
-    # the estimate, which is the part counted in the account's ``reserved_*``.
+    # the estimate, which is the part counted in the account's ``reserved_*``. Calls made for
+    # a story carry its id too, so the story's open calls can be found when its worker died.
     story_id = models.UUIDField(null=True, blank=True)
+    # Calls: the logical operation this call is part of. Calls sharing a key count as one
+    # operation against the limits (docs/usage.md, "Logical operations").
+    operation_key = models.CharField(max_length=150, blank=True, default="")
     remaining_usd = models.DecimalField(
         max_digits=12, decimal_places=6, default=Decimal("0"), blank=True
     )
@@ -213,6 +217,16 @@ class UsageReservation(models.Model):
         ]
         indexes = [
             models.Index(fields=["state", "expires_at"], name="reservation_state_expires"),
+            models.Index(
+                fields=["account", "operation_key"],
+                condition=~Q(operation_key=""),
+                name="reservation_operation_key",
+            ),
+            models.Index(
+                fields=["story_id", "state"],
+                condition=Q(kind="call", story_id__isnull=False),
+                name="reservation_call_story",
+            ),
             models.Index(
                 fields=["account", "kind", "state", "created_at"], name="reservation_account_kind"
             ),

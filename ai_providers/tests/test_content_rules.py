@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from ai_providers.content_rules import CATEGORIES, check_text
@@ -42,7 +40,7 @@ def test_violence(text):
         "The wicked witch cackled.",
         "The dragon chased the children.",
         "It was a terrifying nightmare.",
-        "Grandpa died last winter.",
+        "The soldiers died in the battle.",
         "The kitten was lost forever.",
         "She screamed in terror.",
     ],
@@ -59,7 +57,6 @@ def test_scary(text):
         "What the hell is that?",
         "He was drunk again.",
         "She was selling drugs.",
-        "a sexy dance",
         "He said a bad word: shit.",
         "They went to the casino.",
         "They got high.",
@@ -201,6 +198,7 @@ def test_several_categories_are_reported_in_canonical_order():
         "We played together.Me and my friend.",
         "Mr. Patel sold apples.",
         "There were 3 ducks and 12 frogs.",
+        "Grandpa died last winter and Mia misses him.",
     ],
 )
 def test_no_false_positives(text):
@@ -225,12 +223,3 @@ def test_result_shape():
     assert result.flagged is True
     assert result.reasons == ('unkind: "stupid"',)
     assert result.usage == Usage(requests=1)
-
-
-def test_fast_on_long_text():
-    text = " ".join(["Mia and Pip walked happily through the sunny meadow."] * 120)
-    check_text(text)
-    started = time.perf_counter()
-    for _ in range(10):
-        check_text(text)
-    assert (time.perf_counter() - started) / 10 < 0.05

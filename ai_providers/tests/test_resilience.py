@@ -67,7 +67,7 @@ def test_every_provider_failing_names_each_failure(vendors, settings, tmp_path):
 def test_half_open_allows_one_probe_and_a_failed_probe_reopens(settings):
     settings.MIRA_AI_CIRCUIT_FAILURES = 2
     settings.MIRA_AI_CIRCUIT_COOLDOWN_SECONDS = 0
-    breaker = resilience.CircuitBreaker("test-vendor")
+    breaker = resilience.CircuitBreaker("test-vendor", "story_generation")
     breaker.reset()
     assert breaker.before_call().state == resilience.CLOSED
     assert breaker.record_failure() is False
@@ -77,18 +77,18 @@ def test_half_open_allows_one_probe_and_a_failed_probe_reopens(settings):
     second = breaker.before_call()  # another process while the probe is out: fail fast
     assert not second.allowed
     settings.MIRA_AI_CIRCUIT_COOLDOWN_SECONDS = 60
-    breaker = resilience.CircuitBreaker("test-vendor")
+    breaker = resilience.CircuitBreaker("test-vendor", "story_generation")
     assert breaker.record_failure(probe=True) is True
     reopened = breaker.before_call()
     assert not reopened.allowed and reopened.state == resilience.OPEN and reopened.retry_in > 50
     breaker.record_success()
     assert breaker.state() == resilience.CLOSED
-    assert cache.get("ai:circuit:test-vendor:failures") is None
+    assert cache.get("ai:circuit:test-vendor:story_generation:failures") is None
 
 
 def test_success_resets_the_consecutive_count(settings):
     settings.MIRA_AI_CIRCUIT_FAILURES = 3
-    breaker = resilience.CircuitBreaker("test-vendor-2")
+    breaker = resilience.CircuitBreaker("test-vendor-2", "story_generation")
     breaker.reset()
     breaker.record_failure()
     breaker.record_failure()
@@ -101,7 +101,7 @@ def test_success_resets_the_consecutive_count(settings):
 def test_a_probe_without_a_verdict_lets_the_next_caller_probe(settings):
     settings.MIRA_AI_CIRCUIT_FAILURES = 1
     settings.MIRA_AI_CIRCUIT_COOLDOWN_SECONDS = 0
-    breaker = resilience.CircuitBreaker("test-vendor-3")
+    breaker = resilience.CircuitBreaker("test-vendor-3", "story_generation")
     breaker.reset()
     breaker.record_failure()
     assert breaker.before_call().probe

@@ -334,7 +334,7 @@ def test_open_circuit_fails_fast_then_half_opens(vendors, settings, tmp_path, ca
     gateway.call(case.operation, case.request, ctx(user))
     # Two consecutive failures opened the circuit: the third try was not made.
     assert rows() == [(case.vendor, False, "server_error")] * 2 + [("local", True, "")]
-    assert resilience.CircuitBreaker(case.vendor).state() == resilience.OPEN
+    assert resilience.CircuitBreaker(case.vendor, case.operation).state() == resilience.OPEN
 
     AIOperation.objects.all().delete()
     gateway.call(case.operation, case.request, ctx(user))
@@ -342,10 +342,12 @@ def test_open_circuit_fails_fast_then_half_opens(vendors, settings, tmp_path, ca
     assert len(vendors.requests(case.endpoint)) == 2
 
     # The cool-down passes (rewinding the shared state rather than sleeping 30 s).
-    cache.set(f"ai:circuit:{case.vendor}:open_until", time.time() - 0.01, timeout=None)
-    assert resilience.CircuitBreaker(case.vendor).state() == resilience.HALF_OPEN
+    cache.set(
+        f"ai:circuit:{case.vendor}:{case.operation}:open_until", time.time() - 0.01, timeout=None
+    )
+    assert resilience.CircuitBreaker(case.vendor, case.operation).state() == resilience.HALF_OPEN
     AIOperation.objects.all().delete()
     vendors.queue(case.endpoint, case.reply)
     gateway.call(case.operation, case.request, ctx(user))
     assert rows() == [(case.vendor, True, "")]  # the half-open probe succeeded
-    assert resilience.CircuitBreaker(case.vendor).state() == resilience.CLOSED
+    assert resilience.CircuitBreaker(case.vendor, case.operation).state() == resilience.CLOSED

@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_q",
     "import_export",
     "accounts",
@@ -40,10 +42,12 @@ INSTALLED_APPS = [
     "prompts_app",
     "experiments",
     "stories",
+    "ops",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "mira.security.ContentSecurityPolicyMiddleware",
     # Early: during maintenance the API answers 503 before sessions or auth touch the database.
     "mira.middleware.MaintenanceModeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -53,6 +57,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# Security headers on every response (tested in mira/tests/test_security_headers.py); HSTS
+# and secure cookies are in the production settings.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"  # signed media links never leave the site as a Referer
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 ROOT_URLCONF = "mira.urls"
 WSGI_APPLICATION = "mira.wsgi.application"
@@ -112,23 +123,66 @@ else:
         }
     }
 
-# django-q2. One retry layer lives in the AI gateway; the task layer only re-runs a story whose
-# worker died, so ``timeout`` < ``retry`` and ``max_attempts`` is finite.
+# django-q2 1.11, as it really behaves (django_q/worker.py, monitor.py, brokers/):
+# - ``timeout``: SIGALRM raises ``TimeoutException`` (a ``SystemExit``, not an ``Exception``)
+#   inside the task; the worker records a failure and its process is replaced.
+# - ``retry``: the ORM broker hides a delivered task for ``retry`` seconds; a task not
+#   acknowledged by then (worker SIGKILLed, or failed with ``ack_failures`` False) is delivered
+#   again. ``retry`` > ``timeout``, or a slow task would run twice at once.
+# - ``ack_failures`` False: a failed task is not acknowledged, so the ORM broker really retries
+#   it; True would acknowledge it and no failure would ever be retried.
+# - ``max_attempts``: counts *recorded* results; after that many the task is acknowledged.
+#   A SIGKILLed worker records nothing, so this alone never ends a task that kills its worker.
+# - The Redis broker pops tasks and has no acknowledgement: a task whose worker died, or that
+#   sat in a Redis that restarted without persistence, is gone.
+# So the brokers are not what finishes a story. The story row is: its running attempt holds a
+# lease renewed by a heartbeat; ``stories.tasks.reap_stories`` (scheduled every
+# ``MIRA_PIPELINE_REAP_EVERY_MINUTES``) re-enqueues a story whose lease lapsed or whose task
+# went missing, or fails it with a code after ``max_attempts`` attempts
+# (stories/pipeline/lease.py). Duplicate deliveries are harmless: an attempt runs only under
+# an unexpired lease of its own. One retry layer for AI calls lives in the gateway.
 Q_CLUSTER = {
     "name": "mira",
     "workers": env.int("Q_WORKERS", default=2),
     "timeout": env.int("Q_TIMEOUT", default=600),
     "retry": env.int("Q_RETRY", default=660),
-    "max_attempts": 3,
+    "max_attempts": env.int("Q_MAX_ATTEMPTS", default=3),
     "catch_up": False,
     "save_limit": 500,
-    "ack_failures": True,
+    "ack_failures": False,
+    # How often the sentinel looks at schedules: every 30 guard cycles.
+    "guard_cycle": env.float("Q_GUARD_CYCLE", default=0.5),
     "label": "Tasks",
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+# Tests of the real worker choose the broker whatever REDIS_URL says.
+if env("Q_BROKER", default="") == "orm":
+    Q_CLUSTER.pop("redis", None)
+    Q_CLUSTER["orm"] = "default"
+
+# The pipeline's lease on a running story (renewed every heartbeat), the reaper's schedule,
+# how long a queued story may wait before its task is presumed lost, and each stage's time
+# budget in seconds. The budgets of the stages in a row plus the longer of the concurrent
+# branches (narrate + time_words, paint_cover) stay below ``Q_TIMEOUT``; the runner also
+# caps every stage at the attempt's own time left, so a stage always ends inside the task.
+MIRA_PIPELINE_LEASE_SECONDS = env.float("MIRA_PIPELINE_LEASE_SECONDS", default=60)
+MIRA_PIPELINE_HEARTBEAT_SECONDS = env.float("MIRA_PIPELINE_HEARTBEAT_SECONDS", default=15)
+MIRA_PIPELINE_REAP_EVERY_MINUTES = env.int("MIRA_PIPELINE_REAP_EVERY_MINUTES", default=1)
+MIRA_PIPELINE_REAP_EVERY_SECONDS = env.float("MIRA_PIPELINE_REAP_EVERY_SECONDS", default=20)
+MIRA_PIPELINE_QUEUED_GRACE_SECONDS = env.float("MIRA_PIPELINE_QUEUED_GRACE_SECONDS", default=180)
+MIRA_PIPELINE_STAGE_BUDGETS = {
+    "analyse_input": 60,
+    "generate_story": 150,
+    "check_safety": 150,
+    "narrate": 120,
+    "time_words": 45,
+    "paint_cover": 150,
+    **env.json("MIRA_PIPELINE_STAGE_BUDGETS", default={}),
+}
+
 # Run tasks in-process (used by tests and by ``tell_story``); never in production.
 Q_SYNC = env.bool("Q_SYNC", default=False)
 Q_CLUSTER["sync"] = Q_SYNC
@@ -159,11 +213,47 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "mira.pagination.StrictLimitOffsetPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "mira.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Throttles (mira/throttles.py) count in the default cache: Redis with REDIS_URL, shared by
+    # every web process. Story creation uses usage's burst rule instead (docs/usage.md).
+    "DEFAULT_THROTTLE_RATES": {
+        "login_ip": env("MIRA_THROTTLE_LOGIN_IP", default="30/min"),
+        "login_username": env("MIRA_THROTTLE_LOGIN_USERNAME", default="10/hour"),
+        "config_anon": env("MIRA_THROTTLE_CONFIG_ANON", default="120/min"),
+        "reauthenticate": env("MIRA_THROTTLE_REAUTHENTICATE", default="10/hour"),
+    },
+    # Reverse proxies in front of gunicorn whose X-Forwarded-For is trusted (0: REMOTE_ADDR).
+    "NUM_PROXIES": env.int("MIRA_NUM_PROXIES", default=0),
+}
+
+# OpenAPI 3 (drf-spectacular): the schema at /api/schema/, Swagger UI at /api/docs/ with the
+# sidecar package's assets, so the docs page loads nothing from another origin.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Mira parents' API",
+    "DESCRIPTION": (
+        "Kid profiles, story requests (a drawing, a recorded idea or a typed idea) and the "
+        "finished stories; runtime config for the app; the family's data rights. Every error "
+        'is `{"code", "detail", ...}`; field errors add `"errors": {"field": ["message"]}`. '
+        "Authenticate with `Authorization: Token <token>` from `POST /api/v1/auth/token/`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "stories.openapi.add_links",
+    ],
 }
 
 # Mira's own knobs.
@@ -174,6 +264,12 @@ MIRA_PROMPTS_DIR = Path(env("MIRA_PROMPTS_DIR", default=str(BASE_DIR / "prompts"
 # Salt for the hashed user ids sent to vendors; never send raw ids or names.
 MIRA_VENDOR_USER_SALT = env("MIRA_VENDOR_USER_SALT", default=SECRET_KEY)
 MIRA_MAX_DRAWING_BYTES = env.int("MIRA_MAX_DRAWING_BYTES", default=10 * 1024 * 1024)
+# Retention (docs/privacy.md): a story's media (drawing, recording, narration, cover) are
+# deleted after this many days without use; its text stays. 0 keeps media for ever.
+MIRA_MEDIA_RETENTION_DAYS = env.int("MIRA_MEDIA_RETENTION_DAYS", default=180)
+MIRA_MEDIA_RETENTION_EVERY_MINUTES = env.int("MIRA_MEDIA_RETENTION_EVERY_MINUTES", default=24 * 60)
+# Pixels, checked from the header before decoding: above it a drawing is 400 image_too_large.
+MIRA_MAX_DRAWING_PIXELS = env.int("MIRA_MAX_DRAWING_PIXELS", default=4096 * 4096)
 # Recorded story ideas (docs/audio-input.md): size and length limits, and the transcription
 # confidence (0-1) below which a story fails with `transcription_unclear` instead of guessing.
 MIRA_MAX_AUDIO_BYTES = env.int("MIRA_MAX_AUDIO_BYTES", default=10 * 1024 * 1024)
@@ -207,6 +303,15 @@ MIRA_AI_CIRCUIT_COOLDOWN_SECONDS = env.float("MIRA_AI_CIRCUIT_COOLDOWN_SECONDS",
 MIRA_AI_CIRCUIT_PROBE_TIMEOUT_SECONDS = env.int(
     "MIRA_AI_CIRCUIT_PROBE_TIMEOUT_SECONDS", default=120
 )
+# Operations (docs/operations.md): who may scrape /metrics (a bearer token, or an address in
+# these networks), when /readyz calls the workers gone, and when a story counts as stuck.
+MIRA_METRICS_TOKEN = env("MIRA_METRICS_TOKEN", default="")
+MIRA_METRICS_ALLOWED_NETWORKS = env.list(
+    "MIRA_METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"]
+)
+MIRA_READYZ_WORKER_MAX_AGE_SECONDS = env.int("MIRA_READYZ_WORKER_MAX_AGE_SECONDS", default=180)
+MIRA_WORKER_HEARTBEAT_EVERY_MINUTES = env.int("MIRA_WORKER_HEARTBEAT_EVERY_MINUTES", default=1)
+MIRA_OPS_STUCK_MINUTES = env.int("MIRA_OPS_STUCK_MINUTES", default=30)
 
 LOG_FORMAT = env("LOG_FORMAT", default="text")  # text | json
 LOGGING = {

@@ -236,7 +236,10 @@ def test_groups_follow_every_model_of_their_apps():
     content_labels = set(content.permissions.values_list("content_type__app_label", flat=True))
     ops_labels = set(ops.permissions.values_list("content_type__app_label", flat=True))
     assert content_labels == {"prompts_app", "experiments"}
-    assert ops_labels == {"usage", "remoteconfig"}
+    # Ops may also view (only view) the ledger and the stories the dashboard links to.
+    assert ops_labels == {"usage", "remoteconfig", "ai_providers", "stories"}
+    viewed = ops.permissions.filter(content_type__app_label__in=["ai_providers", "stories"])
+    assert viewed.exists() and not viewed.exclude(codename__startswith="view_").exists()
     assert content.permissions.filter(codename="publish_prompt").exists()
     # A model another engineer adds later: its permissions join the group on the next sync,
     # and a permission of the other side given by hand is taken away.

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from ..documents import (
-    AGE_GROUPS,
-    CONTENT_FILTERS,
-    QUALITY_ELEMENTS,
-    STORY_LENGTHS,
-    VOCABULARY_LIMITS,
-)
+from mira.vocabulary import AGE_GROUPS, STORY_LENGTHS
+
+from ..documents import CONTENT_FILTERS, QUALITY_ELEMENTS, VOCABULARY_LIMITS
 from .issues import _check_string_list, _Collector, _number
 
 

@@ -8,7 +8,9 @@ from collections.abc import Callable
 
 import jinja2
 
-from ..documents import AGE_GROUPS, STORY_LENGTHS, STORY_TYPES, USER_TYPED_VARIABLES
+from mira.vocabulary import AGE_GROUPS, STORY_LENGTHS, STORY_TYPES
+
+from ..documents import USER_TYPED_VARIABLES
 from ..guidance import GuidanceError, sample_context
 from ..sandbox import TemplateProblem, compiled, error_line, render
 from ..types import PromptDefinition

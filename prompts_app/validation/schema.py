@@ -6,15 +6,15 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from mira.vocabulary import AGE_GROUPS, STORY_TYPES
+
 from ..documents import (
-    AGE_GROUPS,
     DECLARED_VERSION,
     DECLARED_VERSION_MAX,
     KIND_EXPERIMENT,
     KIND_STORY_TYPE,
     KIND_SYSTEM,
     KIND_USER_CONTEXT,
-    STORY_TYPES,
     DocumentError,
     PromptDocument,
     parse_document,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..documents import KIND_EXPERIMENT, KIND_SYSTEM, STORY_TYPES, PromptDocument, parse_document
+from mira.vocabulary import STORY_TYPES
+
+from ..documents import KIND_EXPERIMENT, KIND_SYSTEM, PromptDocument, parse_document
 from ..types import PromptDefinition
 from .issues import Issue
 from .samples import render_matrix

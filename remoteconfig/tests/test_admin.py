@@ -267,3 +267,11 @@ def test_a_valid_import_applies_through_the_services_with_history(admin_client):
         "max_stories_in_flight",
     ]
     assert set(imported.values_list("author", flat=True)) == {"admin"}
+
+
+def test_the_settings_list_renders_with_its_links_and_import_export(admin_client):
+    response = admin_client.get(BASE)
+    assert response.status_code == 200  # its template used to extend itself (a 500)
+    html = response.content.decode()
+    assert "Runtime settings" in html and "Emergency panel" in html and "History" in html
+    assert f"{BASE}import/" in html and f"{BASE}export/" in html

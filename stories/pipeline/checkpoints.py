@@ -13,6 +13,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from mira import metrics
+
 from ..models import Stage, Story
 
 
@@ -21,6 +23,9 @@ def stage_done(story: Story, stage: Stage) -> bool:
 
 
 def stage_started(story_id: uuid.UUID, stage: Stage) -> None:
+    from .stages.context import stage_deadline_start
+
+    stage_deadline_start(story_id, stage)
     Story.objects.filter(pk=story_id).update(current_stage=stage.value)
 
 
@@ -46,6 +51,7 @@ def stage_complete(
             setattr(story, name, value)
             changed.append(name)
         story.save(update_fields=changed)
+    metrics.stage_finished(stage.value, ms)
     return story
 
 

@@ -51,11 +51,12 @@ def test_words_light_up_in_time_and_tapping_a_word_seeks(live_server, ready_stor
             page = browser.new_page()
             page.goto(url)
             assert page.locator(".w[data-start]").count() == len(stamps)
-            page.wait_for_function("document.getElementById('narration').readyState >= 1")
+            # Predicates as functions: a string predicate is eval'ed, which the page's CSP forbids.
+            page.wait_for_function("() => document.getElementById('narration').readyState >= 1")
             page.evaluate("document.getElementById('narration').muted = true")
             page.evaluate("document.getElementById('narration').play()")
             page.wait_for_function(
-                "document.getElementById('narration').currentTime > 1.5", timeout=15000
+                "() => document.getElementById('narration').currentTime > 1.5", timeout=15000
             )
             state = page.evaluate(
                 """() => {
@@ -73,7 +74,7 @@ def test_words_light_up_in_time_and_tapping_a_word_seeks(live_server, ready_stor
 
             page.click(f"#w{target}")
             page.wait_for_function(
-                f"Math.abs(document.getElementById('narration').currentTime - {stamps[target]['start']}) < 0.6",
+                f"() => Math.abs(document.getElementById('narration').currentTime - {stamps[target]['start']}) < 0.6",
                 timeout=10000,
             )
             page.evaluate("document.getElementById('narration').pause()")

@@ -178,3 +178,20 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path, case):
 
 def test_drawing_bytes_helper_makes_a_valid_png():
     assert Image.open(io.BytesIO(drawing_bytes())).format == "PNG"
+
+
+def test_a_refusal_is_one_line_on_stderr_exit_2_and_no_traceback(tmp_path):
+    from django.contrib.auth import get_user_model
+
+    from stories.management.commands.tell_story import CLI_USERNAME
+    from usage.services import account_limits_adjust
+
+    user = get_user_model().objects.create(username=CLI_USERNAME)
+    account_limits_adjust(user_id=user.pk, actor=None, daily_operations_limit=1)
+    out = tmp_path / "story"
+    result = tell("--text", "a kite", "--kid-name", "Mia", "--age", "5", "--out", str(out))
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines == [lines[-1]] and "daily_operation_limit" in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()

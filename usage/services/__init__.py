@@ -1,7 +1,8 @@
 """Budget reservations, story holds and ops actions on usage accounts.
 
 Reserve, then settle: before an AI call the gateway reserves its worst-case cost and one
-operation (``budget_reserve``); after it, ``budget_settle`` replaces the hold with the actual
+operation, unless another call of the same logical operation already holds or spent it
+(``budget_reserve``); after it, ``budget_settle`` replaces the hold with the actual
 cost, or ``budget_release`` gives it back. Before a story starts, ``story_admit`` holds the
 story's estimated total; the story's calls draw from that hold instead of reserving again, so
 the same money is never counted twice, and ``story_hold_close`` gives back what the story did
@@ -17,7 +18,13 @@ Every change to an account happens under that account's row lock, taken first (s
 """
 
 from .accounts import COST_PLACES, NO_SYNC, SUM_PLACES, ZERO, account_get_or_create
-from .holds import StoryHold, story_admit, story_hold_close
+from .holds import (
+    StoryHold,
+    story_admit,
+    story_calls_abandon,
+    story_hold_close,
+    story_request_check,
+)
 from .operations import (
     LIMIT_FIELDS,
     account_block,
@@ -55,5 +62,7 @@ __all__ = [
     "budget_settle",
     "reservations_reclaim",
     "story_admit",
+    "story_calls_abandon",
     "story_hold_close",
+    "story_request_check",
 ]

@@ -13,11 +13,11 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from mira.vocabulary import STORY_LENGTHS
 from remoteconfig.selectors import config_flag
 
 from .. import abuse
 from ..config import (
-    STORY_LENGTHS,
     abuse_thresholds,
     tier_get,
     usage_limits_override,
@@ -46,6 +46,33 @@ def _hold_timeout() -> timedelta:
 
 
 # --- story-level holds (the stories app) -------------------------------------------------------
+
+
+def story_request_check(*, user_id: uuid.UUID) -> None:
+    """The API's story-creation throttle, before the request body is read: admission's first
+    checks (blocked, burst) on the same counter and threshold as ``story_admit`` (story holds;
+    ``rapid_requests`` or ops' ``rate_limits.story_requests_per_minute``), so there is one
+    story-request throttle. The common case is two unlocked reads; only a refusal takes the
+    account lock, to record the burst warning exactly as admission does. ``story_admit``
+    still checks again under the lock, which is what closes the race between two requests.
+
+    Raises ``AccountBlocked`` (403) or ``BurstThrottled`` (429, ``Retry-After``)."""
+    account = UsageAccount.objects.filter(user_id=user_id).first()
+    if account is None:
+        return  # no story yet, so no burst
+    if account.is_blocked:
+        raise abuse.blocked_error(account)
+    now = timezone.now()
+    thresholds = abuse_thresholds()
+    if not abuse.burst_reached(account, now=now, thresholds=thresholds):
+        return
+    with transaction.atomic():
+        account = _lock_account(user_id, now)
+        refusal = abuse.burst_check(account, now=now, thresholds=thresholds)
+        if refusal is not None:
+            account.save()  # the warning (and maybe the block) must outlive the refusal
+    if refusal is not None:
+        raise refusal
 
 
 def story_admit(
@@ -159,12 +186,50 @@ def _close_hold(account: UsageAccount, hold: UsageReservation, *, state: str, no
     hold.save()
 
 
-def story_hold_close(*, story_id: uuid.UUID, user_id: uuid.UUID, outcome: str = "ready") -> None:
-    """The story ended (``outcome`` is ``ready`` or its failure code): give back what its hold
-    did not use, and count a safety rejection towards abuse detection. Idempotent."""
+def _abandon_story_calls(account: UsageAccount, story_id: uuid.UUID, now) -> int:
+    """Expire the story's call reservations still open: their worker died between reserve and
+    settle (the story is being ended or re-run by someone else), so no one will settle them."""
+    from .reservations import _give_back_call
+
+    count = 0
+    calls = UsageReservation.objects.select_for_update().filter(
+        account=account,
+        kind=ReservationKind.CALL,
+        story_id=story_id,
+        state=ReservationState.OPEN,
+    )
+    for row in calls:
+        _give_back_call(account, row, ZERO, 0)
+        row.state, row.closed_at = ReservationState.EXPIRED, now
+        row.save(update_fields=["state", "closed_at"])
+        count += 1
+    return count
+
+
+def story_calls_abandon(*, story_id: uuid.UUID, user_id: uuid.UUID) -> int:
+    """A story's worker vanished and the story runs again: give back the calls it left open
+    (a call that settles after all is still recorded once, see ``_close_call``)."""
     now = timezone.now()
     with transaction.atomic():
         account = _lock_account(user_id, now)
+        count = _abandon_story_calls(account, story_id, now)
+        account.save()
+    if count:
+        logger.warning(
+            "abandoned call reservations released",
+            extra={"story_id": str(story_id), "count": count},
+        )
+    return count
+
+
+def story_hold_close(*, story_id: uuid.UUID, user_id: uuid.UUID, outcome: str = "ready") -> None:
+    """The story ended (``outcome`` is ``ready`` or its failure code): expire calls its dead
+    workers left open, give back what its hold did not use, and count a safety rejection
+    towards abuse detection. Idempotent; the runner and the reaper both end stories here."""
+    now = timezone.now()
+    with transaction.atomic():
+        account = _lock_account(user_id, now)
+        _abandon_story_calls(account, story_id, now)
         hold = (
             UsageReservation.objects.select_for_update()
             .filter(kind=ReservationKind.STORY, story_id=story_id, account=account)

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from mira.config_file import config_document
@@ -73,10 +74,14 @@ def budget_reserve(
     operations: int = 1,
     purpose: str = "",
     story_id: uuid.UUID | None = None,
+    operation_key: str = "",
 ) -> Reservation:
     """Hold ``amount_usd`` and ``operations`` against the user's limits, or raise
     ``LimitExceeded`` / ``AccountBlocked`` / ``TierRestricted``. Draws first from the story
-    hold (``story_id``'s, else the family's oldest open one)."""
+    hold (``story_id``'s, else the family's oldest open one).
+
+    ``operation_key`` names the logical operation the call is part of: once one call with the
+    key holds or has spent its operation, the others hold none (and settle none)."""
     amount_usd = _validate_amount(amount_usd, "amount_usd")
     operations = _validate_count(operations, "operations")
     override = usage_limits_override()
@@ -93,6 +98,12 @@ def budget_reserve(
                 code="operation_not_allowed",
                 extra={"restriction": "allowed_operations", "operation": purpose},
             )
+        if (
+            operation_key
+            and operations
+            and _operation_counted(account, operation_key, open_too=True)
+        ):
+            operations = 0
         hold = _story_hold_for_call(account, story_id)
         drawn_usd = min(amount_usd, hold.remaining_usd) if hold else ZERO
         drawn_ops = min(operations, hold.remaining_operations) if hold else 0
@@ -112,12 +123,29 @@ def budget_reserve(
             amount_usd=amount_usd,
             operations=operations,
             purpose=purpose[:50],
+            story_id=story_id,
+            operation_key=operation_key[:150],
             hold=hold,
             drawn_usd=drawn_usd,
             drawn_operations=drawn_ops,
             expires_at=now + _call_timeout(),
         )
     return Reservation(id=row.id, user_id=user_id, amount_usd=amount_usd, operations=operations)
+
+
+def _operation_counted(account: UsageAccount, key: str, *, open_too: bool) -> bool:
+    """Has a call of logical operation ``key`` already spent (or, with ``open_too``, does one
+    hold) its operation? Runs under the account lock, so calls of one family are serialised."""
+    counted = Q(state=ReservationState.SETTLED, settled_operations__gt=0)
+    if open_too:
+        counted |= Q(state=ReservationState.OPEN, operations__gt=0)
+    return (
+        UsageReservation.objects.filter(
+            account=account, kind=ReservationKind.CALL, operation_key=key[:150]
+        )
+        .filter(counted)
+        .exists()
+    )
 
 
 def _record_spend(account: UsageAccount, spent: Decimal, operations: int, now: datetime) -> None:
@@ -154,14 +182,19 @@ def _give_back_call(
 
 
 def _close_call(
-    reservation_id: uuid.UUID, *, state: str, actual_usd: Decimal | None, operations: int
+    reservation: Reservation, *, state: str, actual_usd: Decimal | None, operations: int
 ) -> None:
-    user_id = UsageReservation.objects.values_list("account_id", flat=True).get(pk=reservation_id)
     now = timezone.now()
-    with transaction.atomic():
-        account = _lock_account(user_id, now)
-        row = UsageReservation.objects.select_for_update().get(pk=reservation_id)
+    # ``savepoint=False``: inside the caller's transaction (the gateway writes its ledger row in
+    # the same one) this joins it instead of adding a savepoint round trip; alone, it is one.
+    with transaction.atomic(savepoint=False):
+        account = _lock_account(reservation.user_id, now)
+        row = UsageReservation.objects.select_for_update().get(pk=reservation.id)
         spent = actual_usd.quantize(SUM_PLACES) if actual_usd is not None else None
+        if spent is not None and row.operation_key:
+            # One logical operation counts once: the first of its calls to succeed counts it,
+            # whichever of them held the operation (that one may have failed since).
+            operations = 0 if _operation_counted(account, row.operation_key, open_too=False) else 1
         if row.state == ReservationState.OPEN:
             _give_back_call(
                 account, row, actual_usd or ZERO, operations if spent is not None else 0
@@ -189,7 +222,7 @@ def budget_settle(
     if operations is not None:
         _validate_count(operations, "operations")
     _close_call(
-        reservation.id,
+        reservation,
         state=ReservationState.SETTLED,
         actual_usd=actual_usd,
         operations=reservation.operations if operations is None else operations,
@@ -198,7 +231,7 @@ def budget_settle(
 
 def budget_release(*, reservation: Reservation) -> None:
     """Give back a reservation whose call failed without cost."""
-    _close_call(reservation.id, state=ReservationState.RELEASED, actual_usd=None, operations=0)
+    _close_call(reservation, state=ReservationState.RELEASED, actual_usd=None, operations=0)
 
 
 # --- reclaiming what crashed workers left behind ------------------------------------------------

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from ai_providers.models import AIOperation
 from stories.models import StoryStatus
 from stories.pipeline import runner
 from stories.services import story_request
@@ -29,7 +30,7 @@ def settled_books(user):
     return account
 
 
-def test_a_finished_story_gives_back_its_hold_and_counts_each_call_once(parent):
+def test_a_finished_story_counts_logical_operations_and_gives_back_its_hold(parent):
     kid = KidFactory(parent=parent)
     story, _ = story_request(owner=parent, kid_id=kid.id, text="a brave snail", enqueue=False)
     hold = UsageReservation.objects.get(story_id=story.id)
@@ -37,10 +38,16 @@ def test_a_finished_story_gives_back_its_hold_and_counts_each_call_once(parent):
     assert story.status == StoryStatus.READY, story.failure_detail
     account = settled_books(parent)
     calls = UsageReservation.objects.filter(kind="call", state=ReservationState.SETTLED)
-    assert account.daily_operations == calls.count() == account.total_lifetime_operations
+    # Check the idea, write, check the story, narrate (one operation for all its chunks),
+    # paint the cover: the estimate the story was admitted with, exactly.
+    assert account.daily_operations == hold.operations == 5 == account.total_lifetime_operations
+    ledger = AIOperation.objects.filter(story_id=story.id, success=True)
+    assert calls.count() == ledger.count() > 5  # still one ledger row per vendor call
+    assert ledger.filter(operation_type="text_to_speech").count() > 1
     assert calls.filter(hold=hold).exists()  # the story's calls drew from its hold
     hold.refresh_from_db()
     assert hold.state == ReservationState.SETTLED
+    assert hold.settled_operations == 5
 
 
 def test_a_story_that_hits_a_limit_between_stages_fails_with_that_reason(parent):

@@ -103,6 +103,10 @@ class LocalProvider(Provider):
             heard = recognise(request.audio, expected_text=request.expected_text)
         except UnreadableAudio as exc:
             raise ProviderError(str(exc), code="unsupported_audio") from exc
+        except RuntimeError as exc:  # the decoder's own failures; the caller falls back
+            raise ProviderError(
+                f"offline recognition failed: {exc}", code="recognition_failed"
+            ) from exc
         return TranscriptionResult(
             text=heard.text,
             words=heard.words,

@@ -99,7 +99,9 @@ _decoders = _Decoders()
 
 def _segments(decoder) -> list[tuple[str, float, float, float]]:
     out = []
-    for seg in decoder.seg():
+    # No hypothesis at all (a hum, silence, a script the grammar could not fit): pocketsphinx
+    # returns None rather than an empty segmentation. Nothing heard is an empty list.
+    for seg in decoder.seg() or ():
         word = seg.word.split("(")[0]  # "the(2)" is the dictionary's second pronunciation
         if word in _FILLERS or word.startswith("["):
             continue

@@ -1,15 +1,20 @@
-"""Offline storyteller: personalised children's stories from templates, with no model and no key.
+"""Offline storyteller: personalised children's stories from the content files, with no model
+and no key.
 
 A story is planned first (setting, companion, gentle problem, episodes, all picked by the
-seed), then rendered paragraph by paragraph from the sentence banks in ``story_banks``. Every
-sentence slot is either required or optional; optional slots and whole episodes are added
-until the word count sits near the middle of the length band. The result is then checked: the
-child is named in the first and last paragraph, no sentence mentions a topic to avoid, and
-``safety.check_text`` does not flag it. A plan that fails is re-planned from a derived seed, so
-the output is deterministic for a given context.
+seed), then rendered paragraph by paragraph from the content of the story's language
+(``content/stories/<language>/``, loaded by ``story_content``). Every sentence slot is either
+required or optional; optional slots and whole episodes are added until the word count sits
+near the middle of the length band. The result is then checked: the child is named in the
+first and last paragraph, no sentence touches a topic to avoid, and
+``content_rules.check_text`` does not flag it. A plan that fails is re-planned from a derived
+seed, so the output is deterministic for a given context.
 
-Only English is written: the banks are English, and a half-translated story reads worse than
-an English one.
+Free text a family typed (the idea, a transcript, special requests, interests) is never
+quoted: it is mapped onto the subjects, settings and characters the content knows, and what
+cannot be mapped is dropped. Only the child's (already normalised) name is inserted. The
+engine assumes no grammar: articles, possessives, lists and the like come from the language's
+``language.yaml``.
 """
 
 from __future__ import annotations
@@ -23,18 +28,33 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mira.vocabulary import (
+    AGE_GROUPS,
+    DEFAULT_LANGUAGE,
+    LENGTH_BANDS,
+    OFFLINE_LANGUAGES,
+    STORY_LENGTHS,
+    age_group,
+)
+
 from ...content_rules import check_text
 from ...types import StoryContext
-from . import story_banks as banks
-from .story_banks import Companion, Line, Para, Problem, Setting, Topic, TypeBank
+from .story_content import (
+    Companion,
+    Grammar,
+    Library,
+    Line,
+    Para,
+    Problem,
+    Setting,
+    Subject,
+    Topic,
+    TypeBank,
+    has_content,
+    library,
+)
 
 __all__ = ["LENGTH_BANDS", "tell_story"]
-
-LENGTH_BANDS: dict[str, tuple[int, int]] = {
-    "short": (150, 300),
-    "medium": (300, 600),
-    "long": (600, 1000),
-}  # words, inclusive
 
 _MAX_ATTEMPTS = 8
 _MAX_INTERESTS = 3
@@ -45,43 +65,9 @@ def _wordset(*chunks: str) -> frozenset[str]:
     return frozenset(" ".join(chunks).split())
 
 
-_STOPWORDS = _wordset(
-    "a an the of and or to in on at for with about any no not too very my our your his her",
-    "their its is are be story stories things thing",
-)
-# A parent who says "no dogs" also means puppies; a few common topics get their close words.
-_AVOID_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "dog": ("puppy", "puppies", "pup", "pups", "doggy"),
-    "cat": ("kitten", "kittens", "kitty"),
-    "dark": ("darkness",),
-    "storm": ("thunder", "lightning", "stormy"),
-    "water": ("sea", "ocean", "river", "stream", "pond", "swim", "swimming"),
-    "spider": ("spiders", "web", "cobweb"),
-    "insect": ("bug", "bugs", "beetle", "beetles", "bee", "bees", "ant", "ants"),
-    "bug": ("insect", "insects", "beetle", "beetles"),
-    "height": ("high", "tall", "climb", "climbed", "climbing"),
-    "monster": ("monsters",),
-    "ghost": ("ghosts",),
-    "bird": ("owl", "owls", "duck", "ducks", "penguin", "penguins", "robin", "sparrow"),
-}
 _IDEA_PREFIX = re.compile(r"^\s*the child'?s idea\s*:\s*", re.IGNORECASE)
-_REQUEST_LEAD = re.compile(
-    r"^(?:please\s+|can you\s+|could you\s+|i'?d like\s+|i would like\s+|we'?d like\s+|"
-    r"the story should\s+|make sure\s+|(?:to\s+)?(?:include|add|have|put in|feature|mention|"
-    r"with|show|use|make it about|make the story about|about|it should have)\s+)+",
-    re.IGNORECASE,
-)
-_DETERMINERS = _wordset("a an the some more lots many two three four five few little big")
-_REQUEST_TAIL = re.compile(r"\s+(?:in it|in the story|too|as well|please)$", re.IGNORECASE)
-_REQUEST_VERBS = re.compile(
-    r"\b(?:to (?:be|have|go|come|see|meet|do|get)|is|are|be|was|were|should|could|would|will|can"
-    r"|must|make|makes|made)\b",
-    re.IGNORECASE,
-)
 _NEED_BAND = re.compile(r"need (\d+)\s*-\s*(\d+)")
 _SENTENCE_END = re.compile(r'(?<=[.!?])\s+(?=["A-Z])|(?<=[.!?]")\s+(?=["A-Z])')
-_PLURAL_HINT = re.compile(r"(?:[^s]s|ies|men|children|people|feet|mice|geese|teeth)$")
-_SPLIT_JOINS = ((", and then ", "Then "), (", and ", ""), (", but ", "But "), (", so ", "So "))
 
 
 def tell_story(context: StoryContext, *, feedback: tuple[str, ...] = ()) -> tuple[str, str]:
@@ -92,6 +78,7 @@ def tell_story(context: StoryContext, *, feedback: tuple[str, ...] = ()) -> tupl
     band to the one the checker wants.
     """
     low, high = _band(context.story_length, feedback)
+    lib = library(_language(context))
     base_seed = context.seed or f"{context.kid_name}|{context.story_type}|{context.kid_age}"
     if feedback:
         # A retry must not repeat the rejected story, so it gets a seed of its own.
@@ -100,7 +87,9 @@ def tell_story(context: StoryContext, *, feedback: tuple[str, ...] = ()) -> tupl
     for attempt in range(_MAX_ATTEMPTS):
         seed = base_seed if attempt == 0 else f"{base_seed}#{attempt}"
         # Later attempts leave out free text typed by parents, the usual cause of a failure.
-        story = _compose(context, _rng(seed), (low, high), strict=attempt >= _MAX_ATTEMPTS // 2)
+        story = _compose(
+            context, lib, _rng(seed), (low, high), strict=attempt >= _MAX_ATTEMPTS // 2
+        )
         if story.ok:
             break
     assert story is not None
@@ -110,12 +99,18 @@ def tell_story(context: StoryContext, *, feedback: tuple[str, ...] = ()) -> tupl
 # --- inputs ------------------------------------------------------------------------------------
 
 
+def _language(context: StoryContext) -> str:
+    """The story's language when the content has it, else the default language."""
+    code = (getattr(context, "language", "") or DEFAULT_LANGUAGE).lower()
+    return code if code in OFFLINE_LANGUAGES and has_content(code) else DEFAULT_LANGUAGE
+
+
 def _rng(seed: str) -> random.Random:
     return random.Random(int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big"))
 
 
 def _band(length: str, feedback: Iterable[str]) -> tuple[int, int]:
-    band = LENGTH_BANDS.get(length, LENGTH_BANDS["short"])
+    band = LENGTH_BANDS.get(length, LENGTH_BANDS[STORY_LENGTHS[0]])
     for item in feedback:
         match = _NEED_BAND.search(item)
         if match and item.startswith("length"):
@@ -125,14 +120,12 @@ def _band(length: str, feedback: Iterable[str]) -> tuple[int, int]:
     return band
 
 
+# The banks' wording registers, youngest first, one per age group of the vocabulary.
+_REGISTERS = ("tiny", "young", "older", "rich")
+
+
 def _register(age: int) -> str:
-    if age <= 3:
-        return "tiny"
-    if age <= 6:
-        return "young"
-    if age <= 9:
-        return "older"
-    return "rich"
+    return dict(zip(AGE_GROUPS, _REGISTERS, strict=True))[age_group(age)]
 
 
 def _clean(value: str, *, limit: int = 60) -> str:
@@ -145,32 +138,45 @@ def _clean(value: str, *, limit: int = 60) -> str:
     return text
 
 
-def _avoid_words(topics: Iterable[str]) -> frozenset[str]:
+def _forms(word: str, g: Grammar) -> set[str]:
+    forms = {word}
+    for ending, becomes in g.word_forms:
+        if word.endswith(ending) and len(word) > len(ending) + 1:
+            forms.add(word[: len(word) - len(ending)] + becomes)
+    return forms
+
+
+def _avoid_words(topics: Iterable[str], lib: Library) -> frozenset[str]:
+    """Every word to leave out: the parent's words in all their forms and, for each topic of
+    the content that a word names or belongs to, all of that topic's words."""
+    g = lib.grammar
     words: set[str] = set()
     for topic in topics:
-        for word in re.findall(r"[a-z']+", topic.lower()):
-            if word in _STOPWORDS or len(word) < 2:
+        lowered = " ".join(re.findall(r"[^\W\d_]+(?:['-][^\W\d_]+)*", topic.lower()))
+        if lowered in lib.topic_words:
+            words.update(lib.topic_words[lowered])
+        for word in lowered.split():
+            if word in g.stopwords or len(word) < 2:
                 continue
-            forms = {word, word + "s", word + "es"}
-            if word.endswith("ies"):
-                forms.add(word[:-3] + "y")
-            elif word.endswith("es"):
-                forms.update({word[:-2], word[:-1]})
-            elif word.endswith("s"):
-                forms.add(word[:-1])
-            if word.endswith("y"):
-                forms.add(word[:-1] + "ies")
-            for form in list(forms):
-                forms.update(_AVOID_SYNONYMS.get(form, ()))
+            forms = _forms(word, g)
             words.update(forms)
+            for name, topic_words in lib.topic_words.items():
+                if forms & topic_words or forms & set(name.split()):
+                    words.update(topic_words)
     return frozenset(words)
 
 
-class _Avoid:
-    """Whole-word matcher for the topics a parent asked to leave out."""
+def _avoided_topics(avoid_words: frozenset[str], lib: Library) -> frozenset[str]:
+    return frozenset(t for t, ws in lib.topic_words.items() if ws <= avoid_words)
 
-    def __init__(self, words: frozenset[str]):
+
+class _Avoid:
+    """Whole-word matcher for the topics a parent asked to leave out; ``topics`` are the
+    content's topics that are avoided, so tagged content can be dropped without reading it."""
+
+    def __init__(self, words: frozenset[str], topics: frozenset[str] = frozenset()):
         self.words = words
+        self.topics = topics
         self._pattern = (
             re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(words))) + r")\b", re.IGNORECASE)
             if words
@@ -180,57 +186,62 @@ class _Avoid:
     def hits(self, text: str) -> bool:
         return bool(self._pattern and self._pattern.search(text))
 
+    def tagged(self, tags: frozenset[str]) -> bool:
+        return bool(self.topics & tags)
+
 
 def _safe(text: str, avoid: _Avoid) -> bool:
     return bool(text) and not avoid.hits(text) and not check_text(text).flagged
 
 
-def _article(phrase: str) -> str:
-    return ("an " if phrase[:1].lower() in "aeiou" else "a ") + phrase
+def _article(phrase: str, g: Grammar) -> str:
+    for before, article in g.indefinite:
+        if re.search(before, phrase):
+            return article + phrase
+    return phrase
 
 
-def _join(items: list[str]) -> str:
+def _join(items: list[str], g: Grammar) -> str:
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return g.list_separator.join(items[:-1]) + g.list_last + items[-1]
 
 
-def _possessive(name: str) -> str:
-    return name + ("'" if name.endswith("s") else "'s")
+def _possessive(name: str, g: Grammar) -> str:
+    for after, suffix in g.possessive:
+        if re.search(after, name):
+            return name + suffix
+    return name
 
 
-def _request_phrase(raw: str) -> str:
-    """A short noun phrase from a special request ("please include a purple dragon")."""
-    text = _clean(raw, limit=80)
-    if not text:
-        return ""
-    text = _REQUEST_LEAD.sub("", text).strip()
-    lowered = text.lower()
-    if not text or len(text.split()) > 6:
-        return ""
-    # Wishes about the telling rather than the content are honoured by the story's tone.
-    if lowered.startswith(("make it", "make the", "no ", "not ", "don't", "do not", "nothing")):
-        return ""
-    if lowered.split()[0] in {"be", "is", "are", "keep", "please", "it", "that"}:
-        return ""
-    text = _REQUEST_TAIL.sub("", text)
-    # Only a noun phrase fits "There was ... too"; "grandma to be in it" is not one.
-    if not text or _REQUEST_VERBS.search(text):
-        return ""
-    # "A purple dragon" was capitalised as the start of the request; names keep theirs.
-    if text.split()[0].lower() in _DETERMINERS:
-        text = text[0].lower() + text[1:]
-    return text
-
-
-def _idea(description: str) -> str:
+def _idea_text(description: str) -> str:
+    """The typed idea (or transcript) the pipeline passes as "The child's idea: ..."."""
     match = _IDEA_PREFIX.match(description or "")
-    if not match:
-        return ""
-    idea = _clean(description[match.end() :], limit=90)
-    if not idea or len(idea.split()) > 14:
-        return ""
-    return idea[0].lower() + idea[1:] if not idea[:2].isupper() else idea
+    return description[match.end() :] if match else ""
+
+
+def _subjects_for(text: str, lib: Library, avoid: _Avoid, limit: int = 2) -> list[Subject]:
+    """The content's subjects ``text`` mentions, in the order it mentions them (at most
+    ``limit``); empty when it names none we know. Nothing of ``text`` itself is kept."""
+    lowered = (text or "").lower()
+    found: list[tuple[int, int, Subject]] = []
+    for order, subject in enumerate(lib.subjects):
+        positions = [
+            m.start()
+            for word in subject.match
+            if (m := re.search(rf"\b{re.escape(word)}", lowered)) is not None
+        ]
+        if not positions or avoid.tagged(subject.avoid):
+            continue
+        if avoid.hits(" ".join((subject.label, subject.element, *subject.acts))):
+            continue
+        found.append((min(positions), order, subject))
+    return [subject for _, _, subject in sorted(found, key=lambda f: f[:2])][:limit]
+
+
+def _subject_for(text: str, lib: Library, avoid: _Avoid) -> Subject | None:
+    subjects = _subjects_for(text, lib, avoid, limit=1)
+    return subjects[0] if subjects else None
 
 
 # --- the plan ----------------------------------------------------------------------------------
@@ -248,7 +259,8 @@ class _Plan:
     topic: Topic | None
     values: dict[str, str]
     flags: set[str] = field(default_factory=set)
-    interests: list[banks.Interest] = field(default_factory=list)
+    interests: list[Subject] = field(default_factory=list)
+    lib: Library | None = None
 
 
 _FORMATTER = string.Formatter()
@@ -268,8 +280,7 @@ def _render(template: str, values: Mapping[str, str]) -> str | None:
 
 
 # Not after a closing quote: in '"Hello!" said Pip' the sentence goes on.
-_SENTENCE_START = re.compile(r'(^|[.!?]\s+)("?)([a-z])')
-_SMALL_WORDS = frozenset(["a", "an", "and", "the", "of", "in", "on", "at", "to", "for"])
+_SENTENCE_START = re.compile(r'(^|[.!?¡¿]\s+)(["«„¡¿]?\s?)([^\W\d_])')
 
 
 def _capitalise(text: str) -> str:
@@ -277,7 +288,10 @@ def _capitalise(text: str) -> str:
     return _SENTENCE_START.sub(lambda m: m.group(1) + m.group(2) + m.group(3).upper(), text)
 
 
-def _title_case(text: str) -> str:
+def _title_case(text: str, g: Grammar) -> str:
+    if not g.title_case:
+        return text[:1].upper() + text[1:]
+    _SMALL_WORDS = g.title_small_words
     words = text.split()
     return " ".join(
         w if (i and w in _SMALL_WORDS) else w[:1].upper() + w[1:] for i, w in enumerate(words)
@@ -300,12 +314,15 @@ def _matches(match: Iterable[str], texts: Iterable[str]) -> bool:
     return any(re.search(rf"\b{re.escape(word)}", joined) for word in match)
 
 
-def _plan(context: StoryContext, rng: random.Random, avoid: _Avoid, strict: bool) -> _Plan:
+def _plan(
+    context: StoryContext, lib: Library, rng: random.Random, avoid: _Avoid, strict: bool
+) -> _Plan:
     """Choose setting, companion, problem (and topic) and fill the placeholder values."""
+    g = lib.grammar
     register = _register(context.kid_age)
-    bank = banks.TYPES.get(context.story_type, banks.TYPES["adventure"])
+    bank = lib.bank(context.story_type)
     elements = context.story_elements or {}
-    name = _clean(context.kid_name, limit=40) or "Little One"
+    name = _clean(context.kid_name, limit=40) or g.default_name
     if name.islower():
         # "mia" is capitalised where it starts a sentence, so spell it "Mia" throughout.
         name = name[0].upper() + name[1:]
@@ -314,36 +331,40 @@ def _plan(context: StoryContext, rng: random.Random, avoid: _Avoid, strict: bool
     colours = [c for c in dict.fromkeys(colours) if _safe(c, avoid)][:4]
     subjects = [s for s in (_clean(s, limit=40) for s in context.subjects) if s]
     subjects = [s for s in dict.fromkeys(subjects) if _safe(s, avoid)][:4]
-    interests = _interests(context.kid_interests, rng, avoid, strict)
-    hints = " ".join(subjects).lower()
+    interests = _interests(context.kid_interests, lib, rng, avoid)
+    # The typed idea and special requests are read only for what the content knows.
+    idea_text = _clean(_idea_text(context.image_description), limit=300).lower()
+    request_text = _clean(context.special_requests, limit=300).lower()
+    hints = " ".join([*subjects, idea_text]).lower()
 
-    setting = _choose_setting(bank, _element_words(elements, "settings"), hints, rng, avoid)
+    wanted_settings = [*_element_words(elements, "settings"), idea_text, request_text]
+    setting = _choose_setting(bank, wanted_settings, hints, rng, avoid)
     topic = None
     if bank.topics:
         hints += " " + " ".join([*(i.label.lower() for i in interests)])
         hints += " " + " ".join(_element_words(elements, "themes"))
         topic = _choose_topic(bank, setting, context.educational_focus, hints, rng, avoid)
-    companion = _choose_companion(
-        bank, setting, name, _element_words(elements, "characters"), rng, avoid
-    )
-    problem = _choose_problem(bank, setting, topic, register, rng, avoid)
+    wanted_characters = [*_element_words(elements, "characters"), idea_text, request_text]
+    companion = _choose_companion(bank, lib, setting, name, wanted_characters, rng, avoid)
+    problem = _choose_problem(bank, lib, setting, topic, register, rng, avoid)
 
     flags: set[str] = set(setting.tags)
-    values = _values(name, setting, companion, problem, rng)
-    values.update(_drawing_values(colours, subjects, rng, flags))
+    values = _values(name, setting, companion, problem, rng, g)
+    values.update(_drawing_values(colours, subjects, rng, flags, g))
     if interests:
         values["interest"] = interests[0].label
-        values["interests"] = _join([i.label for i in interests])
+        values["interests"] = _join([i.label for i in interests], g)
         flags.add("interests")
-        flags.update("interest_el" if i.el else "interest_plain" for i in interests[:2])
-    idea = "" if strict else _idea(context.image_description)
-    if idea and _safe(idea, avoid):
-        values["idea"] = idea
+        flags.add("interest_el")
+    ideas = [] if strict else _subjects_for(idea_text, lib, avoid)
+    ideas = [i for i in ideas if _safe(i.element, avoid)]
+    if ideas:
+        values["idea"] = _join([i.element for i in ideas], g)
         flags.add("idea")
-    request = "" if strict else _request_phrase(context.special_requests)
-    if request and _safe(request, avoid) and _safe(f"There was {request} too.", avoid):
-        values["req"] = request
-        values["req_be"] = "were" if _PLURAL_HINT.search(request.split()[-1].lower()) else "was"
+    request = None if strict else _subject_for(request_text, lib, avoid)
+    if request is not None and _safe(request.element, avoid):
+        values["req"] = request.element
+        values["req_be"] = g.request_be[1] if request.plural else g.request_be[0]
         flags.add("request")
     if not (flags & {"drawing", "idea"}):
         flags.add("plain")
@@ -354,7 +375,7 @@ def _plan(context: StoryContext, rng: random.Random, avoid: _Avoid, strict: bool
         and not _matches(companion.match, [c])
         and len(c.split()) <= 5
         and _safe(c, avoid)
-        and re.match(r"^(?:a|an|the|some)\s", c)
+        and re.match(g.leading_article, c)
     ]
     if cameos:
         values["cameo"] = rng.choice(cameos)
@@ -364,7 +385,7 @@ def _plan(context: StoryContext, rng: random.Random, avoid: _Avoid, strict: bool
     values["moral"] = rng.choice(morals)
     if topic is not None:
         values["topic"] = topic.label
-        values["topic_title"] = _title_case(topic.label)
+        values["topic_title"] = _title_case(topic.label, g)
         values["fact"] = topic.fact
         values["fact_cap"] = topic.fact[0].upper() + topic.fact[1:]
         values["question"] = topic.question
@@ -378,24 +399,21 @@ def _plan(context: StoryContext, rng: random.Random, avoid: _Avoid, strict: bool
         values=values,
         flags=flags,
         interests=interests,
+        lib=lib,
     )
 
 
 def _interests(
-    raw: Iterable[str], rng: random.Random, avoid: _Avoid, strict: bool
-) -> list[banks.Interest]:
-    """Usable interests, known ones with their story element; the seed picks the lead one."""
-    interests: list[banks.Interest] = []
+    raw: Iterable[str], lib: Library, rng: random.Random, avoid: _Avoid
+) -> list[Subject]:
+    """The child's interests mapped onto the content's subjects; the rest is dropped, and the
+    seed picks the lead one."""
+    interests: list[Subject] = []
     for item in raw:
-        text = _clean(item, limit=40)
-        if not text or not _safe(text, avoid):
+        known = _subject_for(_clean(item, limit=40), lib, avoid)
+        if known is None or known in interests:
             continue
-        known = banks.interest_for(text)
-        if known is None and strict:
-            continue
-        if known is not None and avoid.hits(" ".join((known.el, *known.acts))):
-            known = None  # keep the interest's name but not an element that was asked away
-        interests.append(known or banks.Interest(label=text, match=(), el="", acts=()))
+        interests.append(known)
         if len(interests) == _MAX_INTERESTS:
             break
     if len(interests) > 1:
@@ -409,7 +427,9 @@ def _choose_setting(
 ) -> Setting:
     """Settings named by the story elements first; then those that match the drawing."""
     settings = [
-        s for s in bank.settings if not avoid.hits(" ".join((s.place, *s.details, s.shy)))
+        s
+        for s in bank.settings
+        if not avoid.tagged(s.avoid) and not avoid.hits(" ".join((s.place, *s.details, s.shy)))
     ] or list(bank.settings)
     preferred = [s for s in settings if _matches(s.match, wanted)]
     settings = preferred or settings
@@ -421,7 +441,11 @@ def _choose_topic(
     bank: TypeBank, setting: Setting, focus: str, hints: str, rng: random.Random, avoid: _Avoid
 ) -> Topic:
     """The parent's educational focus first; otherwise a topic the drawing or setting suggests."""
-    topics = [t for t in bank.topics if not avoid.hits(" ".join((t.label, *t.avoid_words)))]
+    topics = [
+        t
+        for t in bank.topics
+        if not avoid.tagged(t.avoid) and not avoid.hits(" ".join((t.label, *t.avoid_words)))
+    ]
     topics = topics or list(bank.topics)
     focus = (focus or "").lower()
     focused = [t for t in topics if focus and _matches(t.match, [focus])]
@@ -435,6 +459,7 @@ def _choose_topic(
 
 def _choose_companion(
     bank: TypeBank,
+    lib: Library,
     setting: Setting,
     name: str,
     wanted: list[str],
@@ -448,17 +473,20 @@ def _choose_companion(
             return False
         if companion.needs and not set(setting.tags) & set(companion.needs):
             return False
+        if avoid.tagged(companion.avoid):
+            return False
         return not avoid.hits(" ".join((companion.intro, companion.kind, *companion.acts)))
 
     companions = [c for c in bank.companions if fits(c)]
-    companions = companions or [c for c in banks.FALLBACK_COMPANIONS if fits(c)]
-    companions = companions or [banks.FALLBACK_COMPANIONS[-1]]
+    companions = companions or [c for c in lib.fallback_companions if fits(c)]
+    companions = companions or [lib.fallback_companions[-1]]
     weights = [1.0 + 1.5 * _matches(c.match, wanted) for c in companions]
     return _pick_weighted(rng, companions, weights)
 
 
 def _choose_problem(
     bank: TypeBank,
+    lib: Library,
     setting: Setting,
     topic: Topic | None,
     register: str,
@@ -470,6 +498,8 @@ def _choose_problem(
             return False
         if problem.needs and not set(setting.tags) & set(problem.needs):
             return False
+        if avoid.tagged(problem.avoid):
+            return False
         lines = (*problem.setup, *problem.solve)
         raw = " ".join(w for line in lines if line.req for w in line.for_register(register))
         return not avoid.hits(raw)
@@ -477,12 +507,17 @@ def _choose_problem(
     if topic is not None and fits(topic.problem):
         return topic.problem
     problems = [p for p in bank.problems if fits(p)]
-    problems = problems or [p for p in banks.FALLBACK_PROBLEMS if fits(p)]
-    return rng.choice(problems or list(banks.FALLBACK_PROBLEMS))
+    problems = problems or [p for p in lib.fallback_problems if fits(p)]
+    return rng.choice(problems or list(lib.fallback_problems))
 
 
 def _values(
-    name: str, setting: Setting, companion: Companion, problem: Problem, rng: random.Random
+    name: str,
+    setting: Setting,
+    companion: Companion,
+    problem: Problem,
+    rng: random.Random,
+    g: Grammar,
 ) -> dict[str, str]:
     details = list(setting.details)
     rng.shuffle(details)
@@ -490,9 +525,9 @@ def _values(
     rng.shuffle(acts)
     return {
         "name": name,
-        "name_s": _possessive(name),
+        "name_s": _possessive(name, g),
         "comp": companion.ref,
-        "comp_s": _possessive(companion.ref),
+        "comp_s": _possessive(companion.ref, g),
         "comp_intro": companion.intro,
         "cpos": companion.pos,
         # Three different actions, so the companion does not repeat itself.
@@ -502,7 +537,7 @@ def _values(
         "comp_says": rng.choice(companion.says),
         "place": setting.place,
         "place_title": setting.title,
-        "place_bare": setting.bare or re.sub(r"^the ", "", setting.place),
+        "place_bare": setting.bare or re.sub(g.definite_article, "", setting.place),
         "detail": details[0],
         "detail2": details[1 % len(details)],
         "detail3": details[2 % len(details)],
@@ -512,39 +547,33 @@ def _values(
 
 
 def _drawing_values(
-    colours: list[str], subjects: list[str], rng: random.Random, flags: set[str]
+    colours: list[str], subjects: list[str], rng: random.Random, flags: set[str], g: Grammar
 ) -> dict[str, str]:
     """Placeholders for what the child drew; ``flags`` learns which of them exist."""
     values: dict[str, str] = {}
     if colours:
         values["colour"] = colours[0]
         values["colour2"] = colours[1] if len(colours) > 1 else ""
-        values["a_colour"] = _article(colours[0])
-        values["colours"] = _join(colours[:3])
+        values["a_colour"] = _article(colours[0], g)
+        values["colours"] = _join(colours[:3], g)
         flags.add("colours")
     if subjects:
         values["subject"] = subjects[0]
         values["subject2"] = subjects[1] if len(subjects) > 1 else ""
-        values["subject_bare"] = re.sub(r"^(?:a|an|the|some)\s+", "", subjects[0], flags=re.I)
-        values["subjects"] = _join(subjects[:3])
+        values["subject_bare"] = re.sub(g.leading_article, "", subjects[0], flags=re.I)
+        values["subjects"] = _join(subjects[:3], g)
         flags.add("subjects")
     if not (colours or subjects):
         flags.add("nodrawing")
         return values
     flags.add("drawing")
     if subjects and colours:
-        subj, cols = _join(subjects[:2]), _join(colours[:2])
-        values["drawing"] = rng.choice(
-            (
-                f"a picture of {subj} in {cols}",
-                f"a bright picture of {subj}, coloured in {cols}",
-                f"a {cols} picture with {subj}",
-            )
-        )
+        both = {"subjects": _join(subjects[:2], g), "colours": _join(colours[:2], g)}
+        values["drawing"] = rng.choice(g.drawing_both).format_map(both)
     elif subjects:
-        values["drawing"] = f"a picture of {_join(subjects[:3])}"
+        values["drawing"] = g.drawing_subjects.format_map({"subjects": _join(subjects[:3], g)})
     else:
-        values["drawing"] = f"a picture full of {_join(colours[:3])}"
+        values["drawing"] = g.drawing_colours.format_map({"colours": _join(colours[:3], g)})
     return values
 
 
@@ -600,10 +629,10 @@ _DATA_PLACEHOLDERS = _wordset(
 )
 
 
-def _split_tiny(text: str) -> str:
-    """Short sentences for the youngest listeners: split at ", and", ", but", ", so"."""
+def _split_tiny(text: str, g: Grammar) -> str:
+    """Short sentences for the youngest listeners: split at the language's joiners."""
     parts = [text]
-    for joiner, lead in _SPLIT_JOINS:
+    for joiner, lead in g.toddler_splits:
         out: list[str] = []
         for part in parts:
             pieces = part.split(joiner)
@@ -653,7 +682,7 @@ def _sentence(
                 return None  # the slot is empty at this age: never borrow it from another
             continue
         if plan.register == "tiny":
-            text = _split_tiny(text)
+            text = _split_tiny(text, plan.lib.grammar)
         if text not in texts:
             texts.append(text)
             if register == "tiny" and plan.register != "tiny":
@@ -689,7 +718,9 @@ def _block(
     return _Block(key, sentences, episode=episode, priority=priority, on=not episode)
 
 
-def _para_ok(para: Para, plan: _Plan) -> bool:
+def _para_ok(para: Para, plan: _Plan, avoid: _Avoid | None = None) -> bool:
+    if avoid is not None and avoid.tagged(para.topics):
+        return False
     if para.needs and not set(para.needs) & plan.flags:
         return False
     if para.when and not set(para.when) <= plan.flags:
@@ -729,23 +760,27 @@ class _Pending:
     priority: bool
 
 
-def _pending_episodes(plan: _Plan, rng: random.Random) -> list[_Pending]:
+def _pending_episodes(plan: _Plan, rng: random.Random, avoid: _Avoid) -> list[_Pending]:
     """Every episode that fits the plan, in the seed's order, priority ones first."""
-    pool = [*plan.bank.episodes, *banks.SHARED_EPISODES]
+    pool = [*plan.bank.episodes, *plan.lib.shared_episodes]
     if plan.topic is not None:
         pool.extend(plan.topic.episodes)
     rng.shuffle(pool)
     pending: list[_Pending] = []
     for para in pool:
-        if not _para_ok(para, plan):
+        if not _para_ok(para, plan, avoid):
             continue
         if para.per != "interest":
             pending.append(_Pending(para, {}, para.priority))
             continue
         for index, interest in enumerate(plan.interests[:2]):
-            if bool(interest.el) != ("interest_el" in para.when):
+            if bool(interest.element) != ("interest_el" in para.when):
                 continue
-            extra = {"interest": interest.label, "interest_el": interest.el, "interest_act": ""}
+            extra = {
+                "interest": interest.label,
+                "interest_el": interest.element,
+                "interest_act": "",
+            }
             if interest.acts:
                 extra["interest_act"] = rng.choice(interest.acts)
             # Only the lead interest must be told; the second one is a welcome extra.
@@ -763,7 +798,7 @@ def _episodes(
     """
     mid: list[_Block] = []
     late: list[_Block] = []
-    for item in _pending_episodes(plan, rng):
+    for item in _pending_episodes(plan, rng, avoid):
         if words_wanted <= 0 and not item.priority:
             break
         block = _block(
@@ -791,10 +826,16 @@ class _Story:
 
 
 def _compose(
-    context: StoryContext, rng: random.Random, band: tuple[int, int], *, strict: bool
+    context: StoryContext,
+    lib: Library,
+    rng: random.Random,
+    band: tuple[int, int],
+    *,
+    strict: bool,
 ) -> _Story:
-    avoid = _Avoid(_avoid_words(context.avoid_topics) - _name_words(context.kid_name))
-    plan = _plan(context, rng, avoid, strict)
+    words = _avoid_words(context.avoid_topics, lib) - _name_words(context.kid_name)
+    avoid = _Avoid(words, _avoided_topics(words, lib))
+    plan = _plan(context, lib, rng, avoid, strict)
     layout: list[_Block | str] = []
     for entry in plan.bank.shape:
         if entry in ("mid", "late"):
@@ -833,7 +874,7 @@ def _compose(
 
 
 def _name_words(name: str) -> frozenset[str]:
-    return frozenset(w.lower() for w in re.findall(r"[A-Za-z']+", name))
+    return frozenset(w.lower() for w in re.findall(r"[^\W\d_]+", name))
 
 
 def _fit(blocks: list[_Block], band: tuple[int, int]) -> None:
@@ -987,11 +1028,12 @@ def _paragraphs(blocks: list[_Block]) -> list[list[str]]:
 def _title(plan: _Plan, rng: random.Random, avoid: _Avoid) -> str:
     templates = list(plan.bank.titles)
     rng.shuffle(templates)
-    for template in [*templates, "{name}'s Happy Day"]:
+    fallback = plan.lib.grammar.fallback_titles
+    for template in [*templates, *fallback]:
         title = _render(template, plan.values)
         if title and not avoid.hits(title) and not check_text(title).flagged:
             return title
-    return f"A Story for {plan.values['name']}"
+    return _render(fallback[-1], plan.values) or plan.values["name"]
 
 
 def _acceptable(text: str, title: str, name: str, band: tuple[int, int], avoid: _Avoid) -> bool:

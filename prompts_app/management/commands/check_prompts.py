@@ -23,6 +23,10 @@ class Command(BaseCommand):
     def handle(self, *args, path=None, **options):
         root = Path(path or settings.MIRA_PROMPTS_DIR)
         issues = check_tree(root)
+        # The content classifier's word lists (config/safety/*.yaml) are content too.
+        from ai_providers.content_rules import validate_lexicons
+
+        issues += validate_lexicons()
         if issues:
             for issue in issues:
                 self.stderr.write(str(issue))

@@ -5,8 +5,13 @@ files to a folder.
     python manage.py tell_story --audio idea.m4a --kid-name Mia --age 5
     python manage.py tell_story --text "un zorro que quiere volar" --kid-name Lucía --age 6 --language es
 
-Bad input prints one line on stderr and exits 2; nothing is written. Progress goes to stderr,
-so ``--json`` leaves stdout to the one JSON object.
+Bad input, and every refusal (``ApplicationError``: a usage limit, a blocked account,
+maintenance, AI switched off), prints one line on stderr and exits 2; nothing is written. A
+story that fails in the pipeline exits 1. Progress goes to stderr, so ``--json`` leaves stdout
+to the one JSON object.
+
+The stories belong to the family ``tell_story`` (free tier; README, "The story from the command
+line", says how to reset its counters).
 """
 
 from __future__ import annotations
@@ -148,6 +153,14 @@ class Command(BaseCommand):
         }
 
     def handle(self, *args, **options):
+        try:
+            return self._tell(options)
+        except ApplicationError as exc:
+            # A refusal is an answer, not a crash: one line, exit 2 (no traceback).
+            detail = " ".join(str(exc.message).split())
+            raise _bad(f"{exc.code}: {detail}") from None
+
+    def _tell(self, options):
         args = self._validated(options)
         if options["verbosity"] < 2:
             # Progress lines are the command's own output; service logs only with -v 2.

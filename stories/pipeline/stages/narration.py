@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import time
 import uuid
 import wave
@@ -12,8 +13,8 @@ from django.db import close_old_connections, connections
 
 from ai_providers import gateway
 from ai_providers.alignment import align_marks, proportional_times, story_words
-from ai_providers.errors import ProviderUnavailable
 from ai_providers.types import Operation, SpeechRequest, TranscriptionRequest, WordMark
+from mira.errors import ApplicationError
 
 from ...errors import StoryFailed
 from ...models import Stage
@@ -21,7 +22,15 @@ from ..checkpoints import media_save, stage_complete, stage_started
 from .context import _load, _ms_since, call_context
 
 PARAGRAPH_PAUSE_SECONDS = 0.35
+# One narration is one logical operation however many chunks it takes (docs/usage.md).
+NARRATION_OPERATION = f"{Stage.NARRATE.value}:text_to_speech"
 NARRATION_WORKERS = 4
+PROPORTIONAL_TIMING_WARNING = (
+    "No word timing service could listen to the narration, so the read-along highlights "
+    "words at estimated times."
+)
+
+logger = logging.getLogger(__name__)
 
 
 # --- 5-6. narrate and time words -----------------------------------------------------------------
@@ -132,15 +141,28 @@ def time_words(story_id: uuid.UUID) -> None:
                     language=story.language,
                     expected_text=story.text,
                 ),
-                call_context(story, Stage.TIME_WORDS),
+                # Timing the narration's words is part of the narration's operation.
+                call_context(story, Stage.TIME_WORDS, logical_operation=NARRATION_OPERATION),
             )
-        except ProviderUnavailable:
+        except ApplicationError as exc:
+            # Every transcriber failed (Whisper down, offline recognition unusable), AI was
+            # switched off, or the budget ran out: the narration is paid for, so the story is
+            # still delivered, with estimated timing.
+            logger.warning(
+                "word timing falls back to proportional",
+                extra={"story_id": str(story_id), "code": exc.code},
+            )
             heard = None
         if heard is not None and heard.words:
             timestamps, source = align_marks(words, heard.words, duration), "transcription"
         else:
             timestamps, source = proportional_times(words, duration), "proportional"
     meta_fields = {"word_timestamps": timestamps}
+    if source == "proportional" and words:
+        warnings = list(story.content_warnings)
+        if PROPORTIONAL_TIMING_WARNING not in warnings:  # a retried stage says it once
+            warnings.append(PROPORTIONAL_TIMING_WARNING)
+        meta_fields["content_warnings"] = warnings
     stage_complete(
         story_id,
         Stage.TIME_WORDS,

@@ -12,10 +12,11 @@ from ai_providers.types import Operation, SafetyRequest, StoryContext, StoryRequ
 from experiments.selectors import analytics_for_story
 from experiments.services import exposure_close, exposure_open, prompt_choice_for
 from experiments.types import PromptChoice
+from mira.vocabulary import age_group
 from prompts_app.rendering import prompt_render, prompt_resolve, story_guidance, story_variables
 
 from ...errors import StoryFailed
-from ...models import Stage, Story, age_group
+from ...models import Stage, Story
 from ...quality import story_failures
 from ..checkpoints import stage_complete, stage_started
 from .context import _load, _ms_since, call_context
@@ -73,7 +74,10 @@ def _prompt_variables(
 
 
 def _write_story(
-    story: Story, feedback: tuple[str, ...] = (), version: str | None = None
+    story: Story,
+    feedback: tuple[str, ...] = (),
+    version: str | None = None,
+    budget_stage: Stage = Stage.GENERATE_STORY,
 ) -> tuple[str, str, str, dict[str, str]]:
     """One generation attempt, regenerating once if quality checks fail. Returns the title,
     the text, the prompt version and the versions of the prompt's fragments. ``version``
@@ -84,7 +88,9 @@ def _write_story(
     definition = prompt_resolve("story_generation", version)
     variables, fragments = _prompt_variables(context, extra, definition.quality_checks)
     prompt = prompt_render("story_generation", variables, version=definition.version)
-    ctx = call_context(story, Stage.GENERATE_STORY, prompt.version)
+    # Every writing of the story is one logical operation (ledger and key of generate_story),
+    # timed against the stage that asked for it.
+    ctx = call_context(story, Stage.GENERATE_STORY, prompt.version, budget_stage=budget_stage)
     failures: list[str] = list(feedback)
     for attempt in range(2):
         params = prompt.parameters.get("openai") or {}
@@ -217,7 +223,7 @@ def check_safety(story_id: uuid.UUID) -> None:
         feedback = tuple(f"safety: {reason}" for reason in verdict.reasons)
         # The same version the story was written with (an experiment's variant stays one).
         title, text, version, _fragments = _write_story(
-            story, feedback, version=story.prompt_version or None
+            story, feedback, version=story.prompt_version or None, budget_stage=Stage.CHECK_SAFETY
         )
         story.title, story.text, story.prompt_version = title[:200], text, version
         fields = {"title": story.title, "text": text, "prompt_version": version}

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stories', '0001_initial'),
+        ('stories', '0003_story_retention'),
     ]
 
     operations = [

@@ -1,0 +1,578 @@
+"""Reads behind the Operations dashboard, the vendor comparison and ``/metrics``.
+
+Every figure is aggregated in the database: the ledger (``ai_operations``, millions of rows)
+is read with GROUP BY over the date range, and percentiles are PostgreSQL's
+``percentile_cont``. The range filter uses ``idx_cost_tracking`` (created_at, cost_usd);
+vendor/operation groups use ``idx_vendor_performance``. On SQLite (offline development) the
+percentiles are computed in Python from the grouped rows' latencies.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Aggregate, Avg, Count, FloatField, Min, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from ai_providers.models import AIOperation
+from ai_providers.types import Operation
+from experiments.models import PromptAnalytics
+from remoteconfig.selectors import config_get
+from stories.models import Stage, Story, StoryStatus
+from usage.models import (
+    AlertEvent,
+    ReservationKind,
+    ReservationState,
+    UsageAccount,
+    UsageReservation,
+)
+
+from .errors import InvalidDateRange
+
+SUM_PLACES = Decimal("0.0001")
+COST_PER_STORY_TARGET = Decimal("0.50")  # spec section 8: average cost per story < $0.50
+RANGES = {"today": 1, "7d": 7, "30d": 30}
+MAX_CUSTOM_DAYS = 366
+IN_FLIGHT = (StoryStatus.QUEUED, StoryStatus.PROCESSING)
+
+
+class Percentile(Aggregate):
+    """PostgreSQL's ordered-set ``percentile_cont(fraction) WITHIN GROUP (ORDER BY expr)``."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression: str, fraction: float, **extra: Any) -> None:
+        if not 0 <= fraction <= 1:
+            raise ValueError("fraction must be between 0 and 1")
+        super().__init__(expression, fraction=f"{float(fraction):.4f}", **extra)
+
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _quantile(values: list[float], fraction: float) -> float | None:
+    """Linear interpolation like ``percentile_cont`` (the SQLite path)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * fraction
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _money(value: Decimal | None) -> Decimal:
+    return (value or Decimal(0)).quantize(SUM_PLACES, rounding=ROUND_HALF_UP)
+
+
+# --- the date range ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """Whole UTC days: ``start`` is midnight of the first day, ``end`` midnight after the last."""
+
+    key: str  # today | 7d | 30d | custom
+    first_day: date
+    last_day: date
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first_day, time.min, tzinfo=UTC)
+
+    @property
+    def end(self) -> datetime:
+        return datetime.combine(self.last_day + timedelta(days=1), time.min, tzinfo=UTC)
+
+    @property
+    def days(self) -> list[date]:
+        count = (self.last_day - self.first_day).days + 1
+        return [self.first_day + timedelta(days=i) for i in range(count)]
+
+    def query(self) -> dict[str, str]:
+        if self.key == "custom":
+            return {"range": "custom", "start": str(self.first_day), "end": str(self.last_day)}
+        return {"range": self.key}
+
+
+def date_range_parse(params: dict[str, str], *, now: datetime | None = None) -> DateRange:
+    """``range`` = today | 7d | 30d (default 7d) | custom with ``start`` and ``end``
+    (YYYY-MM-DD, both included). Raises ``InvalidDateRange`` naming the bad value."""
+    today = (now or timezone.now()).astimezone(UTC).date()
+    key = (params.get("range") or "7d").strip()
+    if key in RANGES:
+        return DateRange(key, today - timedelta(days=RANGES[key] - 1), today)
+    if key != "custom":
+        raise InvalidDateRange(
+            f"range must be one of today, 7d, 30d or custom, not {key[:20]!r}.", field="range"
+        )
+    parsed = {}
+    for name in ("start", "end"):
+        raw = (params.get(name) or "").strip()
+        if not raw:
+            raise InvalidDateRange(f"A custom range needs {name} (YYYY-MM-DD).", field=name)
+        try:
+            parsed[name] = date.fromisoformat(raw)
+        except ValueError:
+            raise InvalidDateRange(
+                f"{name} must be a date as YYYY-MM-DD, not {raw[:20]!r}.", field=name
+            ) from None
+    if parsed["end"] < parsed["start"]:
+        raise InvalidDateRange("end must not be before start.", field="end")
+    if parsed["start"] > today:
+        raise InvalidDateRange("start must not be in the future.", field="start")
+    if (parsed["end"] - parsed["start"]).days + 1 > MAX_CUSTOM_DAYS:
+        raise InvalidDateRange(
+            f"A custom range covers at most {MAX_CUSTOM_DAYS} days.", field="start"
+        )
+    return DateRange("custom", parsed["start"], parsed["end"])
+
+
+# --- the ledger ----------------------------------------------------------------------------------
+
+
+def _ledger(period: DateRange):
+    return AIOperation.objects.filter(created_at__gte=period.start, created_at__lt=period.end)
+
+
+@dataclass(frozen=True)
+class DailySpend:
+    days: list[date]
+    by_operation: dict[str, dict[date, Decimal]]  # series -> day -> cost
+    by_vendor: dict[str, dict[date, Decimal]]
+    day_totals: dict[date, Decimal]
+    total: Decimal
+    calls: int
+
+
+def spend_per_day(period: DateRange) -> DailySpend:
+    """One GROUP BY (day, operation, vendor) gives both stacks and the totals."""
+    rows = (
+        _ledger(period)
+        .annotate(day=TruncDate("created_at", tzinfo=UTC))
+        .values("day", "operation_type", "vendor")
+        .annotate(cost=Sum("cost_usd"), calls=Count("id"))
+        .order_by()
+    )
+    by_operation: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    by_vendor: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    day_totals: dict[date, Decimal] = defaultdict(Decimal)
+    calls = 0
+    for row in rows:
+        cost = row["cost"] or Decimal(0)
+        by_operation[row["operation_type"]][row["day"]] += cost
+        by_vendor[row["vendor"]][row["day"]] += cost
+        day_totals[row["day"]] += cost
+        calls += row["calls"]
+    return DailySpend(
+        days=period.days,
+        by_operation={k: dict(v) for k, v in sorted(by_operation.items())},
+        by_vendor={k: dict(v) for k, v in sorted(by_vendor.items())},
+        day_totals=dict(day_totals),
+        total=sum(day_totals.values(), Decimal(0)),
+        calls=calls,
+    )
+
+
+def ledger_total(period: DateRange) -> Decimal:
+    """The ledger's plain sum over the range (what the per-day figures must add up to)."""
+    return _ledger(period).aggregate(s=Sum("cost_usd"))["s"] or Decimal(0)
+
+
+@dataclass(frozen=True)
+class CallPerformance:
+    vendor: str
+    operation: str
+    calls: int
+    failures: int
+    fallbacks: int  # attempts made on a provider after the first in the chain failed
+    cost: Decimal
+    p50_ms: float | None  # of successful attempts
+    p95_ms: float | None
+
+    @property
+    def error_rate(self) -> float:
+        return self.failures / self.calls if self.calls else 0.0
+
+    @property
+    def fallback_rate(self) -> float:
+        return self.fallbacks / self.calls if self.calls else 0.0
+
+    @property
+    def cost_per_call(self) -> Decimal:
+        if not self.calls:
+            return Decimal(0)
+        return (self.cost / self.calls).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+
+
+def call_performance(period: DateRange) -> list[CallPerformance]:
+    """Calls, failures, fallbacks, cost and p50/p95 latency per (vendor, operation)."""
+    succeeded = Q(success=True)
+    aggregates: dict[str, Any] = {
+        "calls": Count("id"),
+        "failures": Count("id", filter=Q(success=False)),
+        "fallbacks": Count("id", filter=Q(metadata__hop__gt=1)),
+        "cost": Sum("cost_usd"),
+    }
+    if _postgres():
+        aggregates["p50"] = Percentile("processing_time_ms", 0.5, filter=succeeded)
+        aggregates["p95"] = Percentile("processing_time_ms", 0.95, filter=succeeded)
+    rows = (
+        _ledger(period)
+        .values("vendor", "operation_type")
+        .annotate(**aggregates)
+        .order_by("operation_type", "vendor")
+    )
+    found = []
+    for row in rows:
+        if _postgres():
+            p50, p95 = row["p50"], row["p95"]
+        else:
+            times = list(
+                _ledger(period)
+                .filter(succeeded, vendor=row["vendor"], operation_type=row["operation_type"])
+                .values_list("processing_time_ms", flat=True)
+            )
+            p50, p95 = _quantile(times, 0.5), _quantile(times, 0.95)
+        found.append(
+            CallPerformance(
+                vendor=row["vendor"],
+                operation=row["operation_type"],
+                calls=row["calls"],
+                failures=row["failures"],
+                fallbacks=row["fallbacks"],
+                cost=row["cost"] or Decimal(0),
+                p50_ms=p50,
+                p95_ms=p95,
+            )
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class FamilySpend:
+    user_id: uuid.UUID
+    username: str
+    cost: Decimal
+    calls: int
+    tier: str
+    daily_cost_limit: Decimal | None
+    monthly_cost_limit: Decimal | None
+    monthly_cost: Decimal | None
+    warning_count: int
+    is_blocked: bool
+
+
+def top_families(period: DateRange, *, limit: int = 10) -> list[FamilySpend]:
+    rows = list(
+        _ledger(period)
+        .values("user_id", "user__username")
+        .annotate(cost=Sum("cost_usd"), calls=Count("id"))
+        .order_by("-cost", "user_id")[:limit]
+    )
+    accounts = UsageAccount.objects.in_bulk([r["user_id"] for r in rows])
+    found = []
+    for row in rows:
+        account = accounts.get(row["user_id"])
+        found.append(
+            FamilySpend(
+                user_id=row["user_id"],
+                username=row["user__username"],
+                cost=_money(row["cost"]),
+                calls=row["calls"],
+                tier=account.current_tier if account else "",
+                daily_cost_limit=account.daily_cost_limit if account else None,
+                monthly_cost_limit=account.monthly_cost_limit if account else None,
+                monthly_cost=account.monthly_cost_usd if account else None,
+                warning_count=account.warning_count if account else 0,
+                is_blocked=account.is_blocked if account else False,
+            )
+        )
+    return found
+
+
+# --- stories -----------------------------------------------------------------------------------
+
+
+def _stories(period: DateRange):
+    return Story.objects.filter(created_at__gte=period.start, created_at__lt=period.end)
+
+
+@dataclass(frozen=True)
+class StoryCosts:
+    stories: int  # ready stories in the range
+    median: Decimal | None
+    p95: Decimal | None
+    mean: Decimal | None
+    over_target: int
+    target: Decimal = COST_PER_STORY_TARGET
+
+
+def story_costs(period: DateRange) -> StoryCosts:
+    """Cost per finished story (``Story.total_cost_usd``, summed from its ledger rows)."""
+    ready = _stories(period).filter(status=StoryStatus.READY, total_cost_usd__isnull=False)
+    aggregates: dict[str, Any] = {
+        "n": Count("id"),
+        "mean": Avg("total_cost_usd"),
+        "over": Count("id", filter=Q(total_cost_usd__gt=COST_PER_STORY_TARGET)),
+    }
+    if _postgres():
+        aggregates["median"] = Percentile("total_cost_usd", 0.5)
+        aggregates["p95"] = Percentile("total_cost_usd", 0.95)
+    row = ready.aggregate(**aggregates)
+    if not _postgres():
+        costs = [float(c) for c in ready.values_list("total_cost_usd", flat=True)]
+        row["median"], row["p95"] = _quantile(costs, 0.5), _quantile(costs, 0.95)
+
+    def money(value: Any) -> Decimal | None:
+        return None if value is None else _money(Decimal(str(value)))
+
+    return StoryCosts(
+        stories=row["n"],
+        median=money(row["median"]),
+        p95=money(row["p95"]),
+        mean=money(row["mean"]),
+        over_target=row["over"],
+    )
+
+
+@dataclass(frozen=True)
+class StoryFunnel:
+    total: int
+    by_status: dict[str, int]
+    reached: list[tuple[str, int]]  # stage -> stories that completed it, in pipeline order
+    failure_codes: list[tuple[str, int]]
+
+
+def story_funnel(period: DateRange) -> StoryFunnel:
+    stories = _stories(period)
+    aggregates: dict[str, Any] = {"total": Count("id")}
+    for status in StoryStatus:
+        aggregates[f"s_{status.value}"] = Count("id", filter=Q(status=status))
+    for stage in Stage:
+        aggregates[f"r_{stage.value}"] = Count(
+            "id", filter=Q(completed_stages__contains=[stage.value])
+        )
+    row = stories.aggregate(**aggregates)
+    codes = (
+        stories.filter(status=StoryStatus.FAILED)
+        .values("failure_code")
+        .annotate(n=Count("id"))
+        .order_by("-n", "failure_code")
+    )
+    return StoryFunnel(
+        total=row["total"],
+        by_status={s.value: row[f"s_{s.value}"] for s in StoryStatus},
+        reached=[(s.value, row[f"r_{s.value}"]) for s in Stage],
+        failure_codes=[(r["failure_code"] or "(none)", r["n"]) for r in codes],
+    )
+
+
+def stuck_before(*, now: datetime | None = None) -> datetime:
+    """Stories queued or processing with no change since this moment are "stuck"."""
+    return (now or timezone.now()) - timedelta(minutes=int(settings.MIRA_OPS_STUCK_MINUTES))
+
+
+def stuck_stories(*, now: datetime | None = None, limit: int = 10) -> tuple[int, list[Story]]:
+    stuck = Story.objects.filter(status__in=IN_FLIGHT, updated_at__lt=stuck_before(now=now))
+    rows = list(
+        stuck.select_related("kid").only(
+            "id", "status", "current_stage", "attempts", "updated_at", "created_at", "kid__name"
+        )[:limit]
+    )
+    return stuck.count(), rows
+
+
+def recent_failed(period: DateRange, *, limit: int = 10) -> list[Story]:
+    return list(
+        _stories(period)
+        .filter(status=StoryStatus.FAILED)
+        .only("id", "failure_code", "failure_detail", "current_stage", "finished_at", "created_at")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def stories_by_status() -> dict[str, int]:
+    rows = Story.objects.values("status").annotate(n=Count("id")).order_by()
+    counts = {s.value: 0 for s in StoryStatus}
+    counts.update({r["status"]: r["n"] for r in rows})
+    return counts
+
+
+@dataclass(frozen=True)
+class InFlight:
+    in_flight: int
+    limit: int | None  # ``max_stories_in_flight``; None: no cap
+
+    @property
+    def share(self) -> float | None:
+        if not self.limit:
+            return None
+        return self.in_flight / self.limit
+
+
+def in_flight_capacity() -> InFlight:
+    return InFlight(
+        in_flight=Story.objects.filter(status__in=IN_FLIGHT).count(),
+        limit=config_get("max_stories_in_flight"),
+    )
+
+
+@dataclass(frozen=True)
+class QueueState:
+    broker_depth: int | None  # None: the broker could not be asked
+    queued_stories: int
+    oldest_queued_seconds: float
+
+
+def broker_queue_depth() -> int | None:
+    from django_q.brokers import get_broker
+
+    try:
+        return int(get_broker().queue_size())
+    except Exception:  # a broker that is down has no depth to report; readyz says why
+        return None
+
+
+def queue_state(*, now: datetime | None = None) -> QueueState:
+    now = now or timezone.now()
+    queued = Story.objects.filter(status=StoryStatus.QUEUED).aggregate(
+        n=Count("id"), oldest=Min("created_at")
+    )
+    oldest = queued["oldest"]
+    return QueueState(
+        broker_depth=broker_queue_depth(),
+        queued_stories=queued["n"],
+        oldest_queued_seconds=max(0.0, (now - oldest).total_seconds()) if oldest else 0.0,
+    )
+
+
+def open_reservations() -> dict[str, tuple[int, Decimal]]:
+    """Open reservations per kind: (count, dollars still held)."""
+    found = {k.value: (0, Decimal(0)) for k in ReservationKind}
+    rows = (
+        UsageReservation.objects.filter(state=ReservationState.OPEN)
+        .values("kind")
+        .annotate(n=Count("id"), amount=Sum("amount_usd"), remaining=Sum("remaining_usd"))
+        .order_by()
+    )
+    for row in rows:
+        held = row["remaining"] if row["kind"] == ReservationKind.STORY else row["amount"]
+        found[row["kind"]] = (row["n"], held or Decimal(0))
+    return found
+
+
+# --- alerts ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlertsSummary:
+    open: list[Any]  # usage.alerts.AlertCandidate: thresholds crossed right now
+    fired_in_range: list[tuple[str, str, int]]  # (kind, label, count)
+
+
+def alerts_summary(period: DateRange, *, now: datetime | None = None) -> AlertsSummary:
+    from usage.alerts import alert_candidates
+
+    fired = (
+        AlertEvent.objects.filter(created_at__gte=period.start, created_at__lt=period.end)
+        .values("kind")
+        .annotate(n=Count("id"))
+        .order_by("-n", "kind")
+    )
+    labels = dict(AlertEvent._meta.get_field("kind").choices)
+    return AlertsSummary(
+        open=alert_candidates(now=now),
+        fired_in_range=[(r["kind"], labels.get(r["kind"], r["kind"]), r["n"]) for r in fired],
+    )
+
+
+# --- vendor comparison --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoryOutcomes:
+    """Experiment outcomes of the stories a vendor wrote (``prompt_analytics`` rows)."""
+
+    uses: int
+    rated: int
+    mean_rating: float | None
+    played: int
+    completed: int
+    finished: int
+    succeeded: int
+
+    @property
+    def completion_rate(self) -> float | None:
+        return self.completed / self.played if self.played else None
+
+    @property
+    def success_rate(self) -> float | None:
+        return self.succeeded / self.finished if self.finished else None
+
+
+def story_outcomes_by_vendor(period: DateRange) -> dict[str, StoryOutcomes]:
+    rows = (
+        PromptAnalytics.objects.filter(
+            created_at__gte=period.start,
+            created_at__lt=period.end,
+            operation__operation_type=Operation.STORY_GENERATION.value,
+        )
+        .values("operation__vendor")
+        .annotate(
+            uses=Count("id"),
+            rated=Count("user_rating"),
+            mean_rating=Avg("user_rating"),
+            played=Count("id", filter=Q(completed__isnull=False)),
+            completed=Count("id", filter=Q(completed=True)),
+            finished=Count("id", filter=Q(success__isnull=False)),
+            succeeded=Count("id", filter=Q(success=True)),
+        )
+        .order_by("operation__vendor")
+    )
+    return {
+        r["operation__vendor"]: StoryOutcomes(
+            uses=r["uses"],
+            rated=r["rated"],
+            mean_rating=float(r["mean_rating"]) if r["mean_rating"] is not None else None,
+            played=r["played"],
+            completed=r["completed"],
+            finished=r["finished"],
+            succeeded=r["succeeded"],
+        )
+        for r in rows
+    }
+
+
+@dataclass(frozen=True)
+class OperationComparison:
+    operation: str
+    vendors: list[CallPerformance]
+    outcomes: dict[str, StoryOutcomes] = field(default_factory=dict)
+
+
+def vendor_comparison(period: DateRange) -> list[OperationComparison]:
+    """Per operation, its vendors side by side; story generation adds experiment outcomes."""
+    grouped: dict[str, list[CallPerformance]] = defaultdict(list)
+    for perf in call_performance(period):
+        grouped[perf.operation].append(perf)
+    outcomes = story_outcomes_by_vendor(period)
+    found = []
+    for operation in Operation:
+        vendors = grouped.get(operation.value, [])
+        if not vendors:
+            continue
+        extra = outcomes if operation == Operation.STORY_GENERATION else {}
+        found.append(OperationComparison(operation.value, vendors, extra))
+    return found

@@ -1,0 +1,99 @@
+"""Ledger, story and account rows for dashboard tests and the dashboard bench."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import Group
+
+from accounts.groups import OPS
+from ai_providers.models import AIOperation
+from stories.models import Story, StoryStatus
+from stories.tests.factories import KidFactory, UserFactory
+from usage.models import UsageAccount
+
+
+def ops_user(**extra):
+    user = UserFactory(is_staff=True, **extra)
+    user.groups.add(Group.objects.get(name=OPS))
+    return user
+
+
+def ledger_row(*, user, at: datetime, operation: str, vendor: str, cost: str, ms: int,
+               success: bool = True, hop: int = 1, story_id=None, code: str = "") -> AIOperation:  # fmt: skip
+    row = AIOperation.objects.create(
+        user=user,
+        operation_type=operation,
+        vendor=vendor,
+        model_used=f"{vendor}-model",
+        cost_usd=Decimal(cost),
+        processing_time_ms=ms,
+        success=success,
+        error_code=code if not success else "",
+        error_message="vendor said no" if not success else "",
+        story_id=story_id,
+        metadata={"hop": hop, "try": 1},
+    )
+    AIOperation.objects.filter(pk=row.pk).update(created_at=at)
+    return row
+
+
+def story_row(*, kid, at: datetime, status: str, cost: str | None = None, stages=(), code=""):
+    story = Story.objects.create(
+        owner=kid.parent,
+        kid=kid,
+        input_kind="text",
+        input_text="a boat",
+        status=status,
+        completed_stages=list(stages),
+        total_cost_usd=Decimal(cost) if cost is not None else None,
+        failure_code=code,
+    )
+    Story.objects.filter(pk=story.pk).update(created_at=at, updated_at=at)
+    return story
+
+
+def seed_small(now: datetime | None = None) -> dict:
+    """Three days of calls from two families over two vendors, with failures and fallbacks."""
+    now = now or datetime.now(UTC)
+    today = now.replace(hour=10, minute=0, second=0, microsecond=0)
+    if today > now:
+        today = now - timedelta(minutes=5)
+    kid_a, kid_b = KidFactory(name="Mia"), KidFactory(name="Leo")
+    a, b = kid_a.parent, kid_b.parent
+    UsageAccount.objects.create(user=a, warning_count=2)
+    rows = []
+    plan = [
+        # (days ago, user, operation, vendor, cost, ms, success, hop)
+        (0, a, "story_generation", "openai", "0.012000", 900, True, 1),
+        (0, a, "story_generation", "openai", "0.000000", 300, False, 1),
+        (0, a, "story_generation", "anthropic", "0.015000", 1200, True, 2),
+        (0, b, "text_to_speech", "openai", "0.030000", 2000, True, 1),
+        (1, b, "text_to_speech", "google", "0.020000", 1500, True, 1),
+        (1, b, "image_generation", "openai", "0.040000", 8000, True, 1),
+        (1, a, "image_generation", "openai", "0.000000", 100, False, 1),
+        (2, a, "story_generation", "openai", "0.011000", 800, True, 1),
+        (2, a, "story_generation", "openai", "0.013000", 1000, True, 1),
+    ]
+    for days_ago, user, op, vendor, cost, ms, success, hop in plan:
+        rows.append(
+            ledger_row(
+                user=user, at=today - timedelta(days=days_ago), operation=op, vendor=vendor,
+                cost=cost, ms=ms, success=success, hop=hop, code="" if success else "server_error",
+            )
+        )  # fmt: skip
+    stories = [
+        story_row(kid=kid_a, at=today, status=StoryStatus.READY, cost="0.2000",
+                  stages=["analyse_input", "build_context", "generate_story", "check_safety",
+                          "narrate", "time_words", "paint_cover", "store"]),
+        story_row(kid=kid_a, at=today, status=StoryStatus.READY, cost="0.6000",
+                  stages=["analyse_input", "build_context", "generate_story", "check_safety",
+                          "narrate", "time_words", "paint_cover", "store"]),
+        story_row(kid=kid_b, at=today - timedelta(days=1), status=StoryStatus.FAILED,
+                  stages=["analyse_input", "build_context", "generate_story"],
+                  code="content_unsafe"),
+        story_row(kid=kid_b, at=today - timedelta(hours=2), status=StoryStatus.PROCESSING,
+                  stages=["analyse_input"]),
+    ]  # fmt: skip
+    return {"rows": rows, "stories": stories, "families": (a, b)}
