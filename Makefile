@@ -5,12 +5,13 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_OUT ?= out/demo
 
-.PHONY: demo test lint format serve migrate bench clean help
+.PHONY: demo test lint format serve serve-prod migrate bench clean help
 
 help:
 	@echo "make demo   - set up, migrate, and tell a story from samples/drawing.png (offline)"
 	@echo "make test   - set up and run ruff, migration checks and the whole test suite"
 	@echo "make serve  - run the web server and a django-q2 worker on http://127.0.0.1:8000"
+	@echo "make serve-prod - gunicorn (WEB_WORKERS from the environment), production settings"
 	@echo "make bench  - run the benchmarks in bench/"
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -54,6 +55,11 @@ BENCH_STAMP := $(VENV)/.bench-installed
 $(BENCH_STAMP): $(STAMP) bench/requirements.txt
 	$(PY) -m pip install --quiet -r bench/requirements.txt
 	touch $(BENCH_STAMP)
+
+# Production serving: gunicorn with gunicorn.conf.py (WEB_WORKERS, WEB_THREADS, WEB_BIND from
+# the environment). Needs DJANGO_ENV=production's SECRET_KEY; see docs/deployment.md.
+serve-prod: $(STAMP)
+	DJANGO_ENV=$${DJANGO_ENV:-production} $(VENV)/bin/gunicorn -c gunicorn.conf.py
 
 bench: migrate $(BENCH_STAMP)
 	$(PY) bench/run.py $(BENCH)

@@ -73,3 +73,14 @@ def reset_registry() -> None:
     with _lock:
         _instances.clear()
         _logged_missing.clear()
+
+
+def sendable_parameters(provider: str, operation: str) -> frozenset[str] | None:
+    """The prompt parameters ``provider``'s adapter sends for ``operation``; None when no
+    adapter is registered under that name (check_prompts asks, through
+    ``MIRA_PROMPT_PARAMETER_SENDERS``)."""
+    dotted = PROVIDER_CLASSES.get(provider)
+    if dotted is None:
+        return None
+    adapter = import_string(dotted)
+    return adapter.sendable_parameters.get(Operation(operation), frozenset())

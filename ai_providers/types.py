@@ -58,6 +58,9 @@ class ImageAnalysisRequest:
     system_prompt: str = ""
     user_prompt: str = ""
     max_tokens: int = 500  # upper bound on the description an LLM may write
+    # The prompt's parameters per vendor ({"openai": {...}, "anthropic": {...}}): each
+    # adapter sends what its API takes from its own entry (``Provider.sendable_parameters``).
+    parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,8 @@ class StoryRequest:
     max_tokens: int = 1500
     temperature: float = 0.8
     feedback: tuple[str, ...] = ()  # quality-check failures of a previous attempt
+    # The prompt's parameters per vendor; each adapter reads its own entry (see above).
+    parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -157,6 +162,7 @@ class TranscriptionRequest:
     mime_type: str
     language: str | None = None
     expected_text: str | None = None  # known script, for forced alignment
+    parameters: dict[str, dict[str, Any]] = field(default_factory=dict)  # per vendor
 
 
 @dataclass(frozen=True)

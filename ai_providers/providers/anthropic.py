@@ -39,9 +39,20 @@ def _translate(exc: Exception, timeout: float) -> ProviderError:
     return translate_sdk_error(anthropic, VENDOR, exc, timeout)
 
 
+_MESSAGE_PARAMETERS = frozenset({"max_tokens", "temperature", "top_p", "top_k", "stop_sequences"})
+# The Messages API takes these (docs.anthropic.com/en/api/messages); this SDK generation's
+# ``messages.create`` lists only max_tokens and stop_sequences, so the sampling ones go in the
+# request body through ``extra_body``, the SDK's way to send fields its signature lacks.
+_BODY_ONLY = ("temperature", "top_p", "top_k")
+
+
 class AnthropicProvider(Provider):
     name = VENDOR
     capabilities = frozenset({Operation.STORY_GENERATION, Operation.IMAGE_RECOGNITION})
+    sendable_parameters = {
+        Operation.STORY_GENERATION: _MESSAGE_PARAMETERS,
+        Operation.IMAGE_RECOGNITION: _MESSAGE_PARAMETERS,
+    }
 
     def __init__(self, settings) -> None:
         super().__init__(settings)
@@ -68,10 +79,16 @@ class AnthropicProvider(Provider):
         system: str,
         content: Any,
         max_tokens: int,
+        params: dict[str, Any] | None = None,
     ) -> tuple[str, Usage, str]:
-        # The Messages API of this SDK generation takes no sampling temperature (current
-        # Claude models choose their own), so a prompt's temperature applies to OpenAI only.
+        params = dict(params or {})
+        max_tokens = int(params.pop("max_tokens", max_tokens))
         kwargs: dict[str, Any] = {}
+        if "stop_sequences" in params:
+            kwargs["stop_sequences"] = list(params.pop("stop_sequences"))
+        body = {name: params[name] for name in _BODY_ONLY if name in params}
+        if body:
+            kwargs["extra_body"] = body
         if system:
             kwargs["system"] = system
         if call.user_hash:
@@ -118,6 +135,7 @@ class AnthropicProvider(Provider):
             system=system,
             content=user,
             max_tokens=request.max_tokens,
+            params=self.prompt_parameters(Operation.STORY_GENERATION, request),
         )
         title, text = split_title(reply)
         if not text:
@@ -145,6 +163,7 @@ class AnthropicProvider(Provider):
             system=request.system_prompt,
             content=content,
             max_tokens=request.max_tokens,
+            params=self.prompt_parameters(Operation.IMAGE_RECOGNITION, request),
         )
         description = " ".join(reply.split())
         if not description:

@@ -51,9 +51,19 @@ OPERATION_METHODS: dict[Operation, str] = {
 class Provider:
     name: ClassVar[str]
     capabilities: ClassVar[frozenset[Operation]]
+    # Prompt parameters (``parameters.<vendor>`` in a prompt file) this adapter sends, per
+    # operation; check_prompts reports a declared parameter that is not here.
+    sendable_parameters: ClassVar[dict[Operation, frozenset[str]]] = {}
 
     def __init__(self, settings: ProviderSettings) -> None:
         self.settings = settings
+
+    @classmethod
+    def prompt_parameters(cls, operation: Operation, request: Any) -> dict[str, Any]:
+        """This vendor's entry of the request's prompt parameters, limited to what it sends."""
+        declared = (getattr(request, "parameters", None) or {}).get(cls.name) or {}
+        sendable = cls.sendable_parameters.get(operation, frozenset())
+        return {k: v for k, v in declared.items() if k in sendable}
 
     def supports(self, operation: Operation) -> bool:
         return operation in self.capabilities and operation in self.settings.models

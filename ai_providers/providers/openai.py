@@ -57,9 +57,20 @@ def _translate(exc: Exception, timeout: float) -> ProviderError:
     return translate_sdk_error(openai, VENDOR, exc, timeout)
 
 
+_CHAT_PARAMETERS = frozenset(
+    {"max_tokens", "temperature", "top_p", "frequency_penalty", "presence_penalty", "seed", "stop"}
+)
+
+
 class OpenAIProvider(Provider):
     name = VENDOR
     capabilities = frozenset(Operation)
+    # What chat.completions.create and audio.transcriptions.create take (openai SDK).
+    sendable_parameters = {
+        Operation.STORY_GENERATION: _CHAT_PARAMETERS,
+        Operation.IMAGE_RECOGNITION: _CHAT_PARAMETERS,
+        Operation.TRANSCRIPTION: frozenset({"temperature"}),
+    }
 
     def __init__(self, settings) -> None:
         super().__init__(settings)
@@ -99,8 +110,18 @@ class OpenAIProvider(Provider):
             extra["metadata"] = dict(call.metadata)
         return extra
 
-    def _chat(self, call: VendorCall, messages: list[dict], max_tokens: int, temperature: float):
+    def _chat(
+        self,
+        call: VendorCall,
+        messages: list[dict],
+        max_tokens: int,
+        temperature: float,
+        params: dict[str, Any] | None = None,
+    ):
         limit_param = call.model.options.get("token_limit_param", "max_completion_tokens")
+        sampling = dict(params or {})
+        max_tokens = int(sampling.pop("max_tokens", max_tokens))
+        temperature = float(sampling.pop("temperature", temperature))
         response = self._call(
             call,
             self.client.chat.completions.create,
@@ -108,6 +129,7 @@ class OpenAIProvider(Provider):
             messages=messages,
             temperature=temperature,
             **{limit_param: max_tokens},
+            **sampling,  # top_p, frequency_penalty, presence_penalty, seed, stop
             **self._analytics(call),
         )
         choices = require(getattr(response, "choices", None), list, VENDOR, "choices")
@@ -134,6 +156,7 @@ class OpenAIProvider(Provider):
             [{"role": "system", "content": system}, {"role": "user", "content": user}],
             request.max_tokens,
             request.temperature,
+            self.prompt_parameters(Operation.STORY_GENERATION, request),
         )
         title, text = split_title(content)
         if not text:
@@ -159,7 +182,13 @@ class OpenAIProvider(Provider):
                 ],
             },
         ]
-        content, usage, _ = self._chat(call, messages, request.max_tokens, 0.5)
+        content, usage, _ = self._chat(
+            call,
+            messages,
+            request.max_tokens,
+            0.5,
+            self.prompt_parameters(Operation.IMAGE_RECOGNITION, request),
+        )
         description = " ".join(content.split())
         if not description:
             raise malformed(VENDOR, "the description is empty")
@@ -230,7 +259,7 @@ class OpenAIProvider(Provider):
         suffix = {"audio/mpeg": "mp3", "audio/mp4": "m4a", "audio/webm": "webm"}.get(
             request.mime_type, "wav"
         )
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = dict(self.prompt_parameters(Operation.TRANSCRIPTION, request))
         if request.language:
             kwargs["language"] = request.language
         response = self._call(

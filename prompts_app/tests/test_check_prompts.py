@@ -164,3 +164,18 @@ def test_make_test_runs_check_prompts():
     makefile = (SHIPPED.parent / "Makefile").read_text()
     test_target = makefile[makefile.index("\ntest:") :].split("\n\n", 1)[0]
     assert "manage.py check_prompts" in test_target
+
+
+def test_a_parameter_the_adapter_cannot_send_is_reported(tmp_path, capsys):
+    root = copy_tree(tmp_path)
+    path = root / "system" / "story_generation.yaml"
+    # Valid for Google's API, but Mira's Google adapter writes no stories: it would be ignored.
+    replace_in(path, "  local: {}", "  local: {}\n  google:\n    max_output_tokens: 900")
+    line = _line_of(path, "max_output_tokens")
+
+    err = _fails(root, capsys)
+
+    assert (
+        f"prompts/system/story_generation.yaml, line {line}: parameters.google.max_output_tokens "
+        "is declared but the google adapter cannot send it for story_generation (it sends: none)"
+    ) in err

@@ -39,6 +39,27 @@ PARAMETER_RULES: dict[str, dict[str, Any]] = {
 }
 
 
+# Prompt files whose parameters go to an AI operation, and which one.
+PROMPT_OPERATIONS = {
+    "story_generation": "story_generation",
+    "image_recognition": "image_recognition",
+    "content_safety": "content_safety",
+    "audio_transcription": "transcription",
+}
+
+
+def _sendable(provider: str, operation: str) -> frozenset[str] | None:
+    """What the provider's adapter sends for ``operation``, asked of the AI layer through
+    ``MIRA_PROMPT_PARAMETER_SENDERS`` (this app sits beside it and does not import it)."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    dotted = getattr(settings, "MIRA_PROMPT_PARAMETER_SENDERS", "")
+    if not dotted:
+        return None
+    return import_string(dotted)(provider, operation)
+
+
 def _check_parameters(c: _Collector, providers: dict[str, Any]) -> None:
     params = c.doc.data.get("parameters")
     if params is None:
@@ -69,9 +90,20 @@ def _check_parameters(c: _Collector, providers: dict[str, Any]) -> None:
         if not isinstance(settings, dict):
             c.add(f"parameters.{provider} must be a mapping", *path)
             continue
+        operation = PROMPT_OPERATIONS.get(c.doc.name.rsplit("/", 1)[-1])
+        sendable = _sendable(provider, operation) if operation else None
         for name, value in settings.items():
             rule = rules.get(name)
             where = (*path, name)
+            if rule is not None and sendable is not None and name not in sendable:
+                can = ", ".join(sorted(sendable)) or "none"
+                c.add(
+                    f"parameters.{provider}.{name} is declared but the {provider} adapter "
+                    f"cannot send it for {operation} (it sends: {can})",
+                    *where,
+                    "__key__",
+                )
+                continue
             if rule is None:
                 allowed = ", ".join(sorted(rules)) or "none"
                 c.add(

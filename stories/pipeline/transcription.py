@@ -18,6 +18,7 @@ from django.db import transaction
 from ai_providers import gateway
 from ai_providers.types import CallContext, Operation, TranscriptionRequest
 from mira.errors import ApplicationError
+from prompts_app.rendering import prompt_resolve, vendor_parameters
 
 from ..audio import language_code, story_language, transcription_audio
 from ..errors import StoryFailed
@@ -83,7 +84,11 @@ def transcribe_idea(story: Story, ctx: CallContext) -> Story:
         heard = gateway.call(
             Operation.TRANSCRIPTION,
             # No language hint: the transcriber detects what the child spoke.
-            TranscriptionRequest(audio=audio, mime_type=mime_type),
+            TranscriptionRequest(
+                audio=audio,
+                mime_type=mime_type,
+                parameters=vendor_parameters(prompt_resolve("audio_transcription").parameters),
+            ),
             ctx,
         )
         transcript = " ".join(heard.text.split())
