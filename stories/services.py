@@ -60,6 +60,8 @@ def kid_create(
     name = clean_user_text(name, limit=200)
     interests = [clean_user_text(i or "", limit=200) for i in interests]
     _refuse_personal_data({"name": name, "interests": ", ".join(interests)})
+    if not name:  # nothing left once control and invisible characters are removed
+        raise InvalidInput("A name with at least one visible letter is required.", field="name")
     kid = KidProfile(
         parent=parent,
         name=name,
