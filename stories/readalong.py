@@ -41,13 +41,17 @@ def page_language(code: str) -> dict[str, str]:
 
 def render_read_along(story: Story, *, audio_src: str, cover_src: str | None) -> str:
     words = language_data(story.language)
+    # Without a title the heading is the dedication, said once (not as heading and subline).
+    dedication = words.story_for.replace("{name}", story.kid.name)
+    heading = " ".join((story.title or "").split()) or dedication
     return render_to_string(
         "stories/read_along.html",
         {
             **page_language(story.language),
-            "story_for": words.story_for.replace("{name}", story.kid.name),
-            "cover_of": words.cover_of.replace("{title}", story.title),
+            "cover_of": words.cover_of.replace("{title}", heading),
             "story": story,
+            "heading": heading,
+            "dedication": "" if heading == dedication else dedication,
             "paragraphs": paragraphs_with_times(story.text, story.word_timestamps),
             "audio_src": audio_src,
             "cover_src": cover_src,
