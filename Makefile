@@ -4,13 +4,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_OUT ?= out/demo
+PORT ?= 8000
 
-.PHONY: demo test lint format serve migrate bench clean help
+.PHONY: demo test lint format serve serve-prod migrate bench clean help
 
 help:
 	@echo "make demo   - set up, migrate, and tell a story from samples/drawing.png (offline)"
 	@echo "make test   - set up and run ruff, migration checks and the whole test suite"
-	@echo "make serve  - run the web server and a django-q2 worker on http://127.0.0.1:8000"
+	@echo "make serve  - run the web server and a django-q2 worker on http://127.0.0.1:8000 (PORT=8001 for another port; Ctrl-C stops both)"
+	@echo "make serve-prod - gunicorn (WEB_WORKERS from the environment), production settings"
 	@echo "make bench  - run the benchmarks in bench/"
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -43,17 +45,20 @@ test: lint
 	DJANGO_ENV=test $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Web server and worker together; Ctrl-C stops both (mira/devserver.py).
 serve: migrate
-	@echo "web on http://127.0.0.1:8000 (admin at /admin/), worker: django-q2 qcluster"
-	$(PY) manage.py qcluster & QPID=$$!; \
-	trap "kill $$QPID 2>/dev/null" EXIT INT TERM; \
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) -m mira.devserver --port $(PORT)
 
 BENCH_STAMP := $(VENV)/.bench-installed
 
 $(BENCH_STAMP): $(STAMP) bench/requirements.txt
 	$(PY) -m pip install --quiet -r bench/requirements.txt
 	touch $(BENCH_STAMP)
+
+# Production serving: gunicorn with gunicorn.conf.py (WEB_WORKERS, WEB_THREADS, WEB_BIND from
+# the environment). Needs DJANGO_ENV=production's SECRET_KEY; see docs/deployment.md.
+serve-prod: $(STAMP)
+	DJANGO_ENV=$${DJANGO_ENV:-production} $(VENV)/bin/gunicorn -c gunicorn.conf.py
 
 bench: migrate $(BENCH_STAMP)
 	$(PY) bench/run.py $(BENCH)

@@ -159,7 +159,9 @@ class PromptExperimentAdmin(admin.ModelAdmin):
                 }
             )
         charts = [
-            mark_safe(means_chart_svg(analysis, m, label=METRICS[m].label))  # noqa: S308 (escaped in charts)
+            mark_safe(  # noqa: S308 (escaped in charts)
+                means_chart_svg(analysis, m, label=METRICS[m].label, bounds=METRICS[m].bounds)
+            )
             for m in metrics
         ]
         return {

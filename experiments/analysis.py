@@ -25,12 +25,21 @@ class MetricSpec:
     higher_is_better: bool
     label: str
     unit: str = ""
+    # The values the metric can take (None: unbounded); charts never draw outside them.
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def bounds(self) -> tuple[float | None, float | None]:
+        if self.kind == RATE:
+            return (0.0, 1.0)
+        return (self.low, self.high)
 
 
 METRICS: dict[str, MetricSpec] = {
-    "user_rating": MetricSpec(MEAN, True, "Rating", "stars"),
+    "user_rating": MetricSpec(MEAN, True, "Rating", "stars", low=1.0, high=5.0),
     "completion_rate": MetricSpec(RATE, True, "Completion rate"),
-    "cost_per_story": MetricSpec(MEAN, False, "Cost per story", "USD"),
+    "cost_per_story": MetricSpec(MEAN, False, "Cost per story", "USD", low=0.0),
     "failure_rate": MetricSpec(RATE, False, "Failure rate"),
     "safety_rejection_rate": MetricSpec(RATE, False, "Safety rejection rate"),
 }

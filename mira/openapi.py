@@ -36,6 +36,15 @@ RETRY_AFTER = OpenApiParameter(
 )
 
 
+RETRY_AFTER_409 = OpenApiParameter(
+    "Retry-After",
+    type=int,
+    location=OpenApiParameter.HEADER,
+    response=[409, 429, 503],
+    description="Seconds to wait before trying again.",
+)
+
+
 def error(*codes: str, description: str = "") -> OpenApiResponse:
     listed = ", ".join(f"`{code}`" for code in codes)
     text = f"{description} Codes: {listed}." if description else f"Codes: {listed}."

@@ -190,9 +190,7 @@ class BarChart:
         biggest = max(
             [b.value for r in self.rows for b in r.bars] + [m.value for m in self.markers] + [0]
         )
-        ceiling, step = nice_ceiling(self.scale_max or biggest)
-        if self.scale_max:
-            ceiling, step = self.scale_max, self.scale_max / 4
+        ceiling, step = nice_ceiling(max(self.scale_max or 0, biggest))
         parts = [_svg_open(self.width, height, self.label, css_class)]
         axis_y = top + self.row_height * max(1, len(self.rows))
 

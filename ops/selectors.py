@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.contrib.auth import get_user_model
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection, transaction
 from django.db.models import Aggregate, Avg, Count, FloatField, Min, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -29,6 +33,7 @@ from remoteconfig.selectors import config_get
 from stories.models import Stage, Story, StoryStatus
 from usage.models import (
     AlertEvent,
+    AlertState,
     ReservationKind,
     ReservationState,
     UsageAccount,
@@ -44,17 +49,30 @@ MAX_CUSTOM_DAYS = 366
 IN_FLIGHT = (StoryStatus.QUEUED, StoryStatus.PROCESSING)
 
 
-class Percentile(Aggregate):
-    """PostgreSQL's ordered-set ``percentile_cont(fraction) WITHIN GROUP (ORDER BY expr)``."""
+class Percentiles(Aggregate):
+    """PostgreSQL's ordered-set ``percentile_cont(ARRAY[...]) WITHIN GROUP (ORDER BY expr)``:
+    several percentiles from one sort."""
 
     function = "PERCENTILE_CONT"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
+    template = "%(function)s(ARRAY[%(fractions)s]) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = ArrayField(FloatField())
 
-    def __init__(self, expression: str, fraction: float, **extra: Any) -> None:
-        if not 0 <= fraction <= 1:
-            raise ValueError("fraction must be between 0 and 1")
-        super().__init__(expression, fraction=f"{float(fraction):.4f}", **extra)
+    def __init__(self, expression: str, fractions: tuple[float, ...], **extra: Any) -> None:
+        if not fractions or not all(0 <= f <= 1 for f in fractions):
+            raise ValueError("fractions must be between 0 and 1")
+        listed = ", ".join(f"{float(f):.4f}::float8" for f in fractions)
+        super().__init__(expression, fractions=listed, **extra)
+
+
+@contextmanager
+def roomy_sorts() -> Iterator[None]:
+    """Dashboard reads in one transaction with enough ``work_mem`` that grouping and sorting
+    a month of the ledger stays in memory instead of spilling to disk."""
+    with transaction.atomic():
+        if _postgres():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL work_mem = '64MB'")
+        yield
 
 
 def _postgres() -> bool:
@@ -226,8 +244,7 @@ def call_performance(period: DateRange) -> list[CallPerformance]:
         "cost": Sum("cost_usd"),
     }
     if _postgres():
-        aggregates["p50"] = Percentile("processing_time_ms", 0.5, filter=succeeded)
-        aggregates["p95"] = Percentile("processing_time_ms", 0.95, filter=succeeded)
+        aggregates["pct"] = Percentiles("processing_time_ms", (0.5, 0.95), filter=succeeded)
     rows = (
         _ledger(period)
         .values("vendor", "operation_type")
@@ -237,7 +254,7 @@ def call_performance(period: DateRange) -> list[CallPerformance]:
     found = []
     for row in rows:
         if _postgres():
-            p50, p95 = row["p50"], row["p95"]
+            p50, p95 = row["pct"] or (None, None)
         else:
             times = list(
                 _ledger(period)
@@ -277,18 +294,20 @@ class FamilySpend:
 def top_families(period: DateRange, *, limit: int = 10) -> list[FamilySpend]:
     rows = list(
         _ledger(period)
-        .values("user_id", "user__username")
+        .values("user_id")
         .annotate(cost=Sum("cost_usd"), calls=Count("id"))
         .order_by("-cost", "user_id")[:limit]
     )
-    accounts = UsageAccount.objects.in_bulk([r["user_id"] for r in rows])
+    ids = [r["user_id"] for r in rows]
+    accounts = UsageAccount.objects.in_bulk(ids)
+    names = dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))
     found = []
     for row in rows:
         account = accounts.get(row["user_id"])
         found.append(
             FamilySpend(
                 user_id=row["user_id"],
-                username=row["user__username"],
+                username=names.get(row["user_id"], str(row["user_id"])),
                 cost=_money(row["cost"]),
                 calls=row["calls"],
                 tier=account.current_tier if account else "",
@@ -328,10 +347,11 @@ def story_costs(period: DateRange) -> StoryCosts:
         "over": Count("id", filter=Q(total_cost_usd__gt=COST_PER_STORY_TARGET)),
     }
     if _postgres():
-        aggregates["median"] = Percentile("total_cost_usd", 0.5)
-        aggregates["p95"] = Percentile("total_cost_usd", 0.95)
+        aggregates["pct"] = Percentiles("total_cost_usd", (0.5, 0.95))
     row = ready.aggregate(**aggregates)
-    if not _postgres():
+    if _postgres():
+        row["median"], row["p95"] = row["pct"] or (None, None)
+    else:
         costs = [float(c) for c in ready.values_list("total_cost_usd", flat=True)]
         row["median"], row["p95"] = _quantile(costs, 0.5), _quantile(costs, 0.95)
 
@@ -477,14 +497,37 @@ def open_reservations() -> dict[str, tuple[int, Decimal]]:
 
 
 @dataclass(frozen=True)
+class OpenAlert:
+    kind: str
+    key: str
+    message: str
+    fired_at: datetime
+    repeats: int  # crossings swallowed by de-duplication since it fired: still crossing
+
+
+@dataclass(frozen=True)
 class AlertsSummary:
-    open: list[Any]  # usage.alerts.AlertCandidate: thresholds crossed right now
+    open: list[OpenAlert]
     fired_in_range: list[tuple[str, str, int]]  # (kind, label, count)
 
 
-def alerts_summary(period: DateRange, *, now: datetime | None = None) -> AlertsSummary:
-    from usage.alerts import alert_candidates
+def open_alerts(*, now: datetime | None = None) -> list[OpenAlert]:
+    """Alerts fired within the de-duplication window: the evaluator (every
+    ``MIRA_ALERT_EVERY_MINUTES``) fires again after the window while a threshold stays crossed,
+    so these are the ones in force. Read from the stored alerts, not re-evaluated per view."""
+    since = (now or timezone.now()) - timedelta(minutes=int(settings.MIRA_ALERT_DEDUP_MINUTES))
+    events = AlertEvent.objects.filter(created_at__gte=since).order_by("-created_at")[:50]
+    latest: dict[str, AlertEvent] = {}
+    for event in events:
+        latest.setdefault(event.key, event)
+    repeats = dict(AlertState.objects.filter(key__in=latest).values_list("key", "suppressed"))
+    return [
+        OpenAlert(e.kind, e.key, e.message, e.created_at, repeats.get(e.key, 0))
+        for e in latest.values()
+    ]
 
+
+def alerts_summary(period: DateRange, *, now: datetime | None = None) -> AlertsSummary:
     fired = (
         AlertEvent.objects.filter(created_at__gte=period.start, created_at__lt=period.end)
         .values("kind")
@@ -493,7 +536,7 @@ def alerts_summary(period: DateRange, *, now: datetime | None = None) -> AlertsS
     )
     labels = dict(AlertEvent._meta.get_field("kind").choices)
     return AlertsSummary(
-        open=alert_candidates(now=now),
+        open=open_alerts(now=now),
         fired_in_range=[(r["kind"], labels.get(r["kind"], r["kind"]), r["n"]) for r in fired],
     )
 

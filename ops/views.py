@@ -26,7 +26,7 @@ from accounts.groups import OPS
 from . import dashboard, health
 from .collectors import SystemStateCollector
 from .errors import InvalidDateRange, MetricsForbidden
-from .selectors import date_range_parse
+from .selectors import date_range_parse, roomy_sorts
 
 
 def _ops_only(request: HttpRequest) -> None:
@@ -38,10 +38,12 @@ def _ops_only(request: HttpRequest) -> None:
 def _page(request: HttpRequest, template: str, build) -> TemplateResponse:
     _ops_only(request)
     context = {**admin.site.each_context(request), "ranges": dashboard.RANGE_CHOICES}
+    context["is_nav_sidebar_enabled"] = False  # the charts need the page's full width
     status = 200
     try:
         period = date_range_parse(request.GET)
-        context.update(build(period))
+        with roomy_sorts():
+            context.update(build(period))
     except InvalidDateRange as exc:
         status = 400
         context.update(error=exc, period=None)

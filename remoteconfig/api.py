@@ -6,9 +6,9 @@ evaluation itself (``flags``) takes the tier as input and imports no other app.
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
 from rest_framework.permissions import AllowAny
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mira.throttles import AnonymousConfigThrottle
@@ -17,7 +17,7 @@ from usage.selectors import account_tier
 from . import openapi
 from .flags import FlagSubject
 from .registry import PLATFORMS
-from .selectors import client_config
+from .selectors import client_config, flags_use_segments
 
 PLATFORM_HEADER = "X-App-Platform"
 VERSION_HEADER = "X-App-Version"
@@ -26,11 +26,19 @@ CACHE_CONTROL = "private, no-cache"
 
 
 def request_subject(request) -> FlagSubject:
+    """Who the flags are evaluated for. Tier and groups (two queries) are looked up only when
+    a flag rule in force targets segments; otherwise no rule can tell them apart."""
     platform = (request.headers.get(PLATFORM_HEADER) or "").strip().lower()
     version = (request.headers.get(VERSION_HEADER) or "").strip()[:20]
     user = request.user
     if user is None or not user.is_authenticated:
         return FlagSubject(platform=platform if platform in PLATFORMS else "", app_version=version)
+    if not flags_use_segments():
+        return FlagSubject(
+            user_id=str(user.pk),
+            platform=platform if platform in PLATFORMS else "",
+            app_version=version,
+        )
     return FlagSubject(
         user_id=str(user.pk),
         tier=account_tier(user_id=user.pk),
@@ -56,11 +64,13 @@ class ClientConfigApi(APIView):
 
     @openapi.client_config
     def get(self, request):
+        # Both answers come from the per-snapshot copy (``client_config``): the 304 compares
+        # one string, the 200 sends bytes rendered once per snapshot and subject.
         config = client_config(request_subject(request))
         if etag_matches(request.headers.get("If-None-Match", ""), config.etag):
-            response = Response(status=304)
+            response = HttpResponse(status=304)
         else:
-            response = Response(config.body)
+            response = HttpResponse(config.content, content_type="application/json")
         response["ETag"] = config.etag
         response["Cache-Control"] = CACHE_CONTROL
         patch_vary_headers(response, ("Authorization", "Cookie", PLATFORM_HEADER, VERSION_HEADER))

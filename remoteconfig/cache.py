@@ -142,8 +142,9 @@ class ConfigStore:
             pins[environment] = result
         return result
 
-    def _snapshot(self, environment: str) -> Snapshot:
-        stamp = self._read_stamp(environment)
+    def _snapshot(self, environment: str, stamp: str | None = None) -> Snapshot:
+        if stamp is None:
+            stamp = self._read_stamp(environment)
         current = self._current.get(environment)
         if current is not None and stamp is not None and current.stamp == stamp:
             return current
@@ -208,6 +209,16 @@ class ConfigStore:
 
 
 store = ConfigStore()
+
+
+def pin_with_stamp(environment: str, stamp: str | None) -> None:
+    """Pin ``environment``'s snapshot for the current pinned block from a stamp the caller
+    has just read from the shared cache along with its own keys (one round trip for both).
+    Does nothing outside a pinned block, when already pinned, or without a stamp."""
+    pins = _pinned.get()
+    if pins is None or stamp is None or environment in pins:
+        return
+    pins[environment] = store._snapshot(environment, stamp)
 
 
 @contextmanager

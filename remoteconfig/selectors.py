@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -116,13 +118,83 @@ def flags_evaluate(subject: FlagSubject) -> dict[str, bool]:
 class ClientConfig:
     body: dict[str, Any]
     etag: str
+    content: bytes = b""  # the body as canonical JSON: what the ETag hashes and the API sends
+
+
+class _PerSnapshot:
+    """What ``GET /api/v1/config`` derives from one snapshot, kept until the snapshot changes:
+    the answer per subject, and whether any flag rule looks at segments (tier, groups).
+    A snapshot is replaced whenever the version stamp moves, so nothing here is ever stale."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._answers: OrderedDict[FlagSubject, ClientConfig] = OrderedDict()
+        self._segments: bool | None = None
+        self.limit = limit
+
+    def _for(self, snapshot: Snapshot) -> None:
+        if self._snapshot is not snapshot:
+            self._snapshot, self._segments = snapshot, None
+            self._answers.clear()
+
+    def answer(self, snapshot: Snapshot, subject: FlagSubject) -> ClientConfig | None:
+        with self._lock:
+            self._for(snapshot)
+            return self._answers.get(subject)
+
+    def keep(self, snapshot: Snapshot, subject: FlagSubject, answer: ClientConfig) -> None:
+        with self._lock:
+            self._for(snapshot)
+            self._answers[subject] = answer
+            while len(self._answers) > self.limit:
+                self._answers.popitem(last=False)
+
+    def segments(self, snapshot: Snapshot) -> bool | None:
+        with self._lock:
+            self._for(snapshot)
+            return self._segments
+
+    def keep_segments(self, snapshot: Snapshot, value: bool) -> None:
+        with self._lock:
+            self._for(snapshot)
+            self._segments = value
+
+
+_per_snapshot = _PerSnapshot()
+
+
+def flags_use_segments() -> bool:
+    """Whether any flag rule in force targets user segments: only then does evaluating flags
+    for a user need their tier and groups."""
+    snapshot = config_snapshot()
+    known = _per_snapshot.segments(snapshot)
+    if known is not None:
+        return known
+    uses = False
+    for name in flag_names():
+        key = FLAG_PREFIX + name
+        rule = snapshot.values.get(key)
+        if rule is None:
+            rule = key_get(key).default_value()
+        if isinstance(rule, dict) and rule.get("user_segments"):
+            uses = True
+            break
+    _per_snapshot.keep_segments(snapshot, uses)
+    return uses
 
 
 def client_config(subject: FlagSubject) -> ClientConfig:
     """What the app may know (spec section 6, "Custom API Endpoint"): the config version, when
     it last changed, every client-visible key (never a secret) and this user's flags. The
-    ETag is a hash of exactly that body, so it changes whenever anything the app sees does."""
+    ETag is a hash of exactly that body, so it changes whenever anything the app sees does.
+
+    The answer is a function of the snapshot and the subject only, so it is computed once per
+    snapshot and subject; a repeat (the app revalidating) costs a dictionary lookup."""
     snapshot = config_snapshot()
+    cached = _per_snapshot.answer(snapshot, subject)
+    if cached is not None:
+        return cached
     config: dict[str, Any] = {}
     for key in keys_all():
         if key.client_visible and not key.secret:
@@ -137,9 +209,11 @@ def client_config(subject: FlagSubject) -> ClientConfig:
         "environment": snapshot.environment,
         "config": config,
     }
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    etag = '"' + hashlib.sha256(canonical.encode()).hexdigest()[:32] + '"'
-    return ClientConfig(body=body, etag=etag)
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
+    etag = '"' + hashlib.sha256(canonical).hexdigest()[:32] + '"'
+    answer = ClientConfig(body=body, etag=etag, content=canonical)
+    _per_snapshot.keep(snapshot, subject, answer)
+    return answer
 
 
 # --- for the admin ---------------------------------------------------------------------------

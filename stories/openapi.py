@@ -12,7 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 
 from mira.openapi import (
-    RETRY_AFTER,
+    RETRY_AFTER_409,
     error,
     errors,
     free_form,
@@ -29,9 +29,16 @@ from .serializers import (
     StoryRatingSerializer,
     StorySerializer,
 )
+from .services import MAX_IDEMPOTENCY_KEY
 
 # The codes a story request can be refused with, by status (docs/usage.md has the limits).
-STORY_REQUEST_400 = ("invalid", "image_too_large", "invalid_utf8", "parse_error")
+STORY_REQUEST_400 = (
+    "invalid",
+    "image_too_large",
+    "invalid_utf8",
+    "idempotency_key_invalid",
+    "parse_error",
+)
 STORY_REQUEST_403 = ("account_blocked", "tier_restriction", "operation_not_allowed")
 STORY_REQUEST_429 = (
     "rapid_requests",
@@ -100,13 +107,17 @@ class StoryDocumentedSerializer(StorySerializer):
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
-    type=str,
+    type={"type": "string", "maxLength": MAX_IDEMPOTENCY_KEY, "pattern": "^[ -~]*$"},
     location=OpenApiParameter.HEADER,
     required=False,
     description=(
-        "Any string unique per story the app means to request. Repeating a request with the "
-        "same key returns the first story (200) instead of making another (202), and is never "
-        "throttled."
+        f"Up to {MAX_IDEMPOTENCY_KEY} printable ASCII characters, unique per story the app "
+        "means to request (longer or other characters: 400 `idempotency_key_invalid`). "
+        "Repeating the same "
+        "request with the same key returns the first story (200) instead of making another "
+        "(202), and is never throttled; the same key with a different request is 422 "
+        "`idempotency_key_reused`; while the first request is still being made, 409 "
+        "`idempotency_request_in_progress` with `Retry-After`."
     ),
 )
 
@@ -147,7 +158,7 @@ story_create = extend_schema(
         "multipart/form-data": StoryInputSerializer,
         "application/json": StoryInputSerializer,
     },
-    parameters=[IDEMPOTENCY_KEY, RETRY_AFTER],
+    parameters=[IDEMPOTENCY_KEY, RETRY_AFTER_409],
     responses={
         202: OpenApiResponse(StoryDocumentedSerializer, description="Queued."),
         200: OpenApiResponse(
@@ -155,6 +166,8 @@ story_create = extend_schema(
         ),
         400: error(*STORY_REQUEST_400),
         403: error(*STORY_REQUEST_403),
+        409: error("idempotency_request_in_progress"),
+        422: error("idempotency_key_reused"),
         413: error("too_large", description="The upload is larger than the server accepts."),
         415: error("unsupported_media_type"),
         429: error(*STORY_REQUEST_429),

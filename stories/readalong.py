@@ -32,10 +32,15 @@ def paragraphs_with_times(text: str, timestamps: list[dict] | None) -> list[list
 
 
 def render_read_along(story: Story, *, audio_src: str, cover_src: str | None) -> str:
+    # Without a title the heading is the dedication, said once (not as heading and subline).
+    dedication = f"A story for {story.kid.name}"
+    heading = " ".join((story.title or "").split()) or dedication
     return render_to_string(
         "stories/read_along.html",
         {
             "story": story,
+            "heading": heading,
+            "dedication": "" if heading == dedication else dedication,
             "paragraphs": paragraphs_with_times(story.text, story.word_timestamps),
             "audio_src": audio_src,
             "cover_src": cover_src,

@@ -16,9 +16,11 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from ai_providers.content_rules import personal_data_remove
 from ai_providers.errors import AIServicesDisabled
 from experiments.services import outcome_listening_record, outcome_rating_record
 from mira.errors import InvalidInput, NotFound
+from prompts_app.rendering import clean_user_text
 from remoteconfig.errors import StoriesAtCapacity
 from remoteconfig.selectors import config_get
 from usage.services import story_admit, story_hold_close
@@ -49,17 +51,34 @@ def kid_create(
     validate_unicode_text(accessibility_needs, field="accessibility_needs")
     for interest in interests:
         validate_unicode_text(interest or "", field="interests")
+    # Names and interests are normalised once, here (NFKC, invisible and bidi characters
+    # removed, spaces folded), and a profile that names a school, a teacher, a street, a phone
+    # number or an email is refused: it would go into every story.
+    name = clean_user_text(name, limit=200)
+    interests = [clean_user_text(i or "", limit=200) for i in interests]
+    _refuse_personal_data({"name": name, "interests": ", ".join(interests)})
     kid = KidProfile(
         parent=parent,
-        name=name.strip(),
+        name=name,
         age=age,
-        interests=[i.strip() for i in interests if i and i.strip()],
+        interests=[i for i in interests if i],
         reading_level=reading_level,
         accessibility_needs=accessibility_needs.strip(),
     )
     kid.full_clean()
     kid.save()
     return kid
+
+
+def _refuse_personal_data(fields: dict[str, str]) -> None:
+    for field, value in fields.items():
+        _cleaned, kinds = personal_data_remove(value)
+        if kinds:
+            raise InvalidInput(
+                f"Please leave personal details out of the profile ({', '.join(kinds)}).",
+                field=field,
+                code="personal_data",
+            )
 
 
 def enqueue_pipeline(story_id: uuid.UUID) -> None:

@@ -1,9 +1,10 @@
 """Alerts from the spec's ``monitoring`` block, evaluated by a scheduled job.
 
-Six checks: today's total cost, a family above ``user_threshold_multiplier`` x its limit, a
+Eight checks: today's total cost, a family above ``user_threshold_multiplier`` x its limit, a
 vendor's spend this month, and per-vendor error rate, per-vendor p95 latency and
 per-operation success rate over the last ``MIRA_ALERT_LOOKBACK_MINUTES`` (only once at least
-``MIRA_ALERT_MIN_CALLS`` attempts were made, so two failures out of three do not page anyone).
+``MIRA_ALERT_MIN_CALLS`` attempts were made, so two failures out of three do not page anyone),
+and capacity: tasks waiting in the broker and the age of the oldest queued story.
 
 An alert that fires is stored (``AlertEvent``) and sent by email (Django's email backend, to
 ``MIRA_ALERT_EMAILS``) and to ``MIRA_ALERT_WEBHOOK_URL`` if set. The same alert ``key`` is not
@@ -140,6 +141,38 @@ def alert_candidates(*, now: datetime | None = None) -> list[AlertCandidate]:
                     {"operation": stats.group, "calls": stats.calls},
                 )
             )
+    found.extend(_capacity_candidates(now, limits))
+    return found
+
+
+def _capacity_candidates(now: datetime, limits) -> list[AlertCandidate]:
+    found = []
+    depth = selectors.broker_queue_depth()
+    if depth is not None and depth > limits.queue_depth_threshold:
+        found.append(
+            AlertCandidate(
+                AlertKind.QUEUE_DEPTH,
+                "queue_depth",
+                f"{depth} tasks are waiting in the queue, above {limits.queue_depth_threshold}: "
+                "add workers or check that they run.",
+                str(depth),
+                str(limits.queue_depth_threshold),
+                {"depth": depth},
+            )
+        )
+    age = selectors.oldest_queued_story(now=now)
+    if age > limits.oldest_queued_seconds:
+        found.append(
+            AlertCandidate(
+                AlertKind.QUEUE_AGE,
+                "queue_age",
+                f"The oldest queued story has waited {age:.0f} s, above "
+                f"{limits.oldest_queued_seconds} s.",
+                f"{age:.0f}",
+                str(limits.oldest_queued_seconds),
+                {"age_seconds": round(age, 1)},
+            )
+        )
     return found
 
 

@@ -108,6 +108,9 @@ class MonitoringThresholds:
     error_rate_threshold: Decimal = Decimal("0.05")
     latency_threshold_ms: int = 30000
     success_rate_threshold: Decimal = Decimal("0.95")
+    # Capacity: tasks waiting in the broker, and how long the oldest queued story has waited.
+    queue_depth_threshold: int = 100
+    oldest_queued_seconds: int = 600
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -247,7 +250,17 @@ def parse_abuse_thresholds(security: Any) -> AbuseThresholds:
 
 def parse_monitoring(section: Any) -> MonitoringThresholds:
     section = _mapping(section or {}, "monitoring")
-    _unknown(section, frozenset({"cost_alerts", "performance_alerts", "analytics"}), "monitoring")
+    _unknown(
+        section,
+        frozenset({"cost_alerts", "performance_alerts", "capacity_alerts", "analytics"}),
+        "monitoring",
+    )
+    capacity = _mapping(section.get("capacity_alerts") or {}, "monitoring.capacity_alerts")
+    _unknown(
+        capacity,
+        frozenset({"queue_depth_threshold", "oldest_queued_seconds"}),
+        "monitoring.capacity_alerts",
+    )
     cost = _mapping(section.get("cost_alerts") or {}, "monitoring.cost_alerts")
     perf = _mapping(section.get("performance_alerts") or {}, "monitoring.performance_alerts")
     _unknown(
@@ -277,6 +290,9 @@ def parse_monitoring(section: Any) -> MonitoringThresholds:
         values["latency_threshold_ms"] = _count(
             perf["latency_threshold_ms"], "monitoring.performance_alerts.latency_threshold_ms"
         )
+    for key in ("queue_depth_threshold", "oldest_queued_seconds"):
+        if key in capacity:
+            values[key] = _count(capacity[key], f"monitoring.capacity_alerts.{key}")
     return MonitoringThresholds(**values)
 
 

@@ -288,6 +288,8 @@ class AlertKind(models.TextChoices):
     ERROR_RATE = "error_rate", "Error rate"
     LATENCY = "latency", "Latency"
     SUCCESS_RATE = "success_rate", "Success rate"
+    QUEUE_DEPTH = "queue_depth", "Queue depth"
+    QUEUE_AGE = "queue_age", "Oldest queued story"
 
 
 class AlertEvent(models.Model):

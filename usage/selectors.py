@@ -191,3 +191,30 @@ def call_stats(*, since: datetime, by: str) -> list[CallStats]:
         p95 = times[min(len(times) - 1, int(len(times) * 0.95))] if times else None
         stats.append(CallStats(row[by], row["calls"], row["failures"], p95))
     return stats
+
+
+# --- capacity ------------------------------------------------------------------------------------
+
+
+def broker_queue_depth() -> int | None:
+    """Tasks waiting in django-q2's broker; None when the broker cannot be asked (``/readyz``
+    reports why)."""
+    from django_q.brokers import get_broker
+
+    try:
+        return int(get_broker().queue_size())
+    except Exception:  # Redis down, or an ORM broker table missing: no depth to report
+        return None
+
+
+def oldest_queued_story(*, now: datetime) -> float:
+    """Seconds the oldest story still queued has waited (0 when none waits). ``stories`` sits
+    above this app, so the model is looked up by label; nothing here writes to it."""
+    story = apps.get_model("stories", "Story")
+    oldest = (
+        story.objects.filter(status="queued")
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return max(0.0, (now - oldest).total_seconds()) if oldest else 0.0

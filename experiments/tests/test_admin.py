@@ -103,3 +103,27 @@ def test_chart_escapes_labels_and_skips_empty_metrics():
     assert "<b>" not in svg and "&lt;b&gt;" in svg
     assert svg.count("<circle") == 1
     assert means_chart_svg({"groups": {}}, "m") == ""
+
+
+def test_chart_axis_stays_inside_the_metrics_range():
+    import re
+
+    results = {
+        "groups": {
+            "control": {
+                "version": "1.2",
+                "metrics": {"f": {"n": 9, "mean": 0.01, "low": -0.03, "high": 0.05}},
+            },
+            "variant_a": {
+                "version": "1.3",
+                "metrics": {"f": {"n": 9, "mean": 0.97, "low": 0.9, "high": 1.04}},
+            },
+        }
+    }
+    svg = means_chart_svg(results, "f", label="Failure rate", bounds=(0.0, 1.0))
+    ticks = [float(t) for t in re.findall(r'class="tick"[^>]*>([^<]+)<', svg)]
+    assert ticks and min(ticks) == 0 and max(ticks) == 1
+    # The bars are clipped to the range too: nothing is drawn left of the 0 tick.
+    xs = [float(v) for v in re.findall(r'x[12]="([\d.]+)"', svg)]
+    zero = float(re.search(r'class="tick" x="([\d.]+)"[^>]*>0<', svg).group(1))
+    assert min(xs) >= zero

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import environ
 
+from mira.mail_settings import email_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -212,7 +214,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's token auth with the token → user lookup cached per process (one cache get).
+        "accounts.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -264,6 +267,10 @@ MIRA_AI_PROVIDERS_FILE = Path(
     env("MIRA_AI_PROVIDERS_FILE", default=str(BASE_DIR / "config" / "ai_providers.yaml"))
 )
 MIRA_PROMPTS_DIR = Path(env("MIRA_PROMPTS_DIR", default=str(BASE_DIR / "prompts")))
+# The offline storyteller's content (content/stories/README.md).
+MIRA_STORY_CONTENT_DIR = Path(
+    env("MIRA_STORY_CONTENT_DIR", default=str(BASE_DIR / "content" / "stories"))
+)
 # Salt for the hashed user ids sent to vendors; never send raw ids or names.
 MIRA_VENDOR_USER_SALT = env("MIRA_VENDOR_USER_SALT", default=SECRET_KEY)
 MIRA_MAX_DRAWING_BYTES = env.int("MIRA_MAX_DRAWING_BYTES", default=10 * 1024 * 1024)
@@ -286,8 +293,20 @@ MIRA_USAGE_CALL_RESERVATION_TIMEOUT = env.int("MIRA_USAGE_CALL_RESERVATION_TIMEO
 MIRA_USAGE_STORY_HOLD_TIMEOUT = env.int("MIRA_USAGE_STORY_HOLD_TIMEOUT", default=7200)
 MIRA_USAGE_RECLAIM_EVERY_MINUTES = env.int("MIRA_USAGE_RECLAIM_EVERY_MINUTES", default=5)
 # Alerts from config/ai_providers.yaml `monitoring`: who hears about them, and how often.
+# Outgoing mail: EMAIL_URL or the EMAIL_HOST set, DEFAULT_FROM_EMAIL (mira/mail_settings.py).
+_email = email_settings(env)
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _email.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"]
+DEFAULT_FROM_EMAIL = _email["DEFAULT_FROM_EMAIL"]
+SERVER_EMAIL = _email["SERVER_EMAIL"]
 MIRA_ALERT_EMAILS = env.list("MIRA_ALERT_EMAILS", default=[])
-MIRA_ALERT_FROM_EMAIL = env("MIRA_ALERT_FROM_EMAIL", default="alerts@mira.invalid")
+MIRA_ALERT_FROM_EMAIL = env("MIRA_ALERT_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)
 MIRA_ALERT_WEBHOOK_URL = env("MIRA_ALERT_WEBHOOK_URL", default="")
 MIRA_ALERT_WEBHOOK_TIMEOUT = env.float("MIRA_ALERT_WEBHOOK_TIMEOUT", default=5.0)
 MIRA_ALERT_EVERY_MINUTES = env.int("MIRA_ALERT_EVERY_MINUTES", default=5)

@@ -10,6 +10,8 @@ from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
+from stories.services import MAX_IDEMPOTENCY_KEY
+
 
 @pytest.fixture(scope="module")
 def schema(django_db_blocker):
@@ -75,8 +77,18 @@ def test_story_request_documents_idempotency_codes_and_uploads(schema):
     operation = schema["paths"]["/api/v1/stories/"]["post"]
     headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
     assert "Idempotency-Key" in headers
-    assert {"200", "202", "400", "403", "429", "503"} <= set(operation["responses"])
-    for code in ("image_too_large", "invalid_utf8", "rapid_requests", "daily_cost_limit"):
+    assert {"200", "202", "400", "403", "409", "422", "429", "503"} <= set(operation["responses"])
+    key = next(p for p in operation["parameters"] if p["name"] == "Idempotency-Key")
+    assert key["schema"]["maxLength"] == MAX_IDEMPOTENCY_KEY
+    for code in (
+        "image_too_large",
+        "invalid_utf8",
+        "rapid_requests",
+        "daily_cost_limit",
+        "idempotency_key_invalid",
+        "idempotency_key_reused",
+        "idempotency_request_in_progress",
+    ):
         assert code in str(operation["responses"])
     assert "Retry-After" in operation["responses"]["429"]["headers"]
     assert "multipart/form-data" in operation["requestBody"]["content"]

@@ -105,14 +105,22 @@ def test_dump_drop_restore_and_the_story_is_still_readable(
 def test_restore_refuses_an_unreadable_dump_before_dropping_anything(
     scratch_database_url, tmp_path
 ):
+    server = scratch_database_url.rsplit("/", 1)[0] + "/postgres"
+    name = scratch_database_url.rsplit("/", 1)[1]
+    env = subprocess_env({"DATABASE_URL": scratch_database_url, "MEDIA_ROOT": str(tmp_path)})
+    run(["psql", server, "-qc", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], env)
+    run(["psql", server, "-qc", f'CREATE DATABASE "{name}"'], env)
+    run(["psql", scratch_database_url, "-qc", "CREATE TABLE still_here (x int)"], env)
     bad = tmp_path / "bad.dump"
     bad.write_bytes(b"not a dump")
     media = tmp_path / "media.tar.gz"
     subprocess.run(["tar", "-czf", str(media), "-T", "/dev/null"], check=True)
-    env = subprocess_env({"DATABASE_URL": current_test_database_url(), "MEDIA_ROOT": str(tmp_path)})
     result = subprocess.run(
         ["bash", "deploy/restore.sh", str(bad), str(media)],
         env=env, capture_output=True, text=True, timeout=60, cwd=settings.BASE_DIR,
     )  # fmt: skip
     assert result.returncode != 0
-    assert Story.objects.count() == 0  # the test database is still there and answering
+    # The database was not dropped: its table is still there.
+    assert "0" in run(
+        ["psql", scratch_database_url, "-Atc", "SELECT count(*) FROM still_here"], env
+    )

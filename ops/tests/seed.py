@@ -97,3 +97,63 @@ def seed_small(now: datetime | None = None) -> dict:
                   stages=["analyse_input"]),
     ]  # fmt: skip
     return {"rows": rows, "stories": stories, "families": (a, b)}
+
+
+def seed_demo(now: datetime | None = None, days: int = 7) -> None:
+    """A week of believable traffic for the screenshot and the browser test: four vendors,
+    six operations, a few failures and fallbacks, stories in every state."""
+    now = now or datetime.now(UTC)
+    families = [KidFactory(name=name) for name in ("Mia", "Leo", "Ava", "Noah", "Zoe")]
+    for index, kid in enumerate(families):
+        UsageAccount.objects.create(user=kid.parent, warning_count=1 if index == 2 else 0)
+    mix = [
+        # operation, vendor, base cost, ms
+        ("story_generation", "openai", "0.0120", 2400),
+        ("story_generation", "anthropic", "0.0150", 2900),
+        ("content_safety", "openai", "0.0004", 450),
+        ("text_to_speech", "google", "0.0160", 1800),
+        ("text_to_speech", "openai", "0.0210", 1500),
+        ("image_generation", "openai", "0.0400", 9000),
+        ("image_recognition", "google", "0.0015", 700),
+        ("transcription", "local", "0", 1200),
+    ]
+    rows, times = [], []
+    for day in range(days):
+        for n in range(18 + (day * 7) % 11):
+            operation, vendor, cost, ms = mix[(n + day) % len(mix)]
+            kid = families[(n * 3 + day) % len(families)]
+            at = now - timedelta(days=day, minutes=7 * n + 3)
+            failed = (n + day) % 13 == 0
+            scale = Decimal(90 + (n * 17 + day * 5) % 40) / 100
+            rows.append(
+                AIOperation(
+                    user=kid.parent, operation_type=operation, vendor=vendor,
+                    model_used=f"{vendor}-model",
+                    cost_usd=Decimal(0) if failed else (Decimal(cost) * scale).quantize(
+                        Decimal("0.000001")),
+                    processing_time_ms=int(ms * float(scale)) if not failed else 300,
+                    success=not failed, error_code="server_error" if failed else "",
+                    metadata={"hop": 2 if vendor == "anthropic" and n % 3 == 0 else 1},
+                )
+            )  # fmt: skip
+            times.append(at)
+    # auto_now_add overwrites created_at on insert: date the rows afterwards.
+    for row, at in zip(AIOperation.objects.bulk_create(rows), times, strict=True):
+        AIOperation.objects.filter(pk=row.pk).update(created_at=at)
+    full = ["analyse_input", "build_context", "generate_story", "check_safety", "narrate",
+            "time_words", "paint_cover", "store"]  # fmt: skip
+    for day in range(days):
+        for n in range(4):
+            kid = families[(n + day) % len(families)]
+            at = now - timedelta(days=day, hours=n + 1)
+            if (n + day) % 9 == 0:
+                story_row(kid=kid, at=at, status=StoryStatus.FAILED, stages=full[:3],
+                          code="content_unsafe" if day % 2 else "provider_unavailable")  # fmt: skip
+            else:
+                cost = Decimal("0.18") + Decimal((n * 13 + day * 7) % 40) / 100
+                story_row(kid=kid, at=at, status=StoryStatus.READY, cost=str(cost), stages=full)
+    story_row(kid=families[0], at=now - timedelta(minutes=2), status=StoryStatus.QUEUED)
+    story_row(kid=families[1], at=now - timedelta(minutes=1), status=StoryStatus.PROCESSING,
+              stages=full[:4])  # fmt: skip
+    story_row(kid=families[3], at=now - timedelta(hours=3), status=StoryStatus.PROCESSING,
+              stages=full[:2])  # fmt: skip

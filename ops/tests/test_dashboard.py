@@ -147,3 +147,20 @@ def test_vendor_comparison_puts_vendors_side_by_side(ops_client):
     assert "Mean rating" in section
     tts = html.split('id="op-text_to_speech"')[1]
     assert 'data-vendor="google"' in tts
+
+
+def test_open_alerts_are_those_fired_within_the_window(ops_client):
+    from usage.models import AlertEvent, AlertState
+
+    AlertEvent.objects.create(
+        kind="error_rate", key="error_rate:openai", message="openai: 9 of 20 calls failed",
+        value="0.45", threshold="0.05",
+    )  # fmt: skip
+    AlertState.objects.create(key="error_rate:openai", suppressed=3)
+    old = AlertEvent.objects.create(
+        kind="latency", key="latency:google", message="google slow", value="1", threshold="0"
+    )
+    AlertEvent.objects.filter(pk=old.pk).update(created_at=old.created_at.replace(year=2020))
+    html = _page(ops_client)
+    assert 'id="kpi-alerts">1<' in html
+    assert "openai: 9 of 20 calls failed" in html and "google slow" not in html

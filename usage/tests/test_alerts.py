@@ -168,3 +168,61 @@ def test_unreachable_webhook_is_recorded(settings):
     ledger(vendor="openai", ok=False, n=25)
     alerts_evaluate()
     assert AlertEvent.objects.first().webhook_status == "error: ConnectError"
+
+
+def _monitoring(settings, tmp_path, **capacity):
+    import yaml
+
+    from mira.config_file import reset_config_document
+
+    document = yaml.safe_load(settings.MIRA_AI_PROVIDERS_FILE.read_text())
+    document["monitoring"]["capacity_alerts"] = capacity
+    path = tmp_path / "ai.yaml"
+    path.write_text(yaml.safe_dump(document))
+    settings.MIRA_AI_PROVIDERS_FILE = path
+    reset_config_document()
+
+
+def test_capacity_oldest_queued_story(webhook):
+    from stories.models import Story
+    from stories.tests.factories import KidFactory
+
+    kid = KidFactory()
+    story = Story.objects.create(owner=kid.parent, kid=kid, input_kind="text", input_text="x")
+    assert AlertKind.QUEUE_AGE not in {c.kind for c in alert_candidates()}
+    Story.objects.filter(pk=story.pk).update(created_at=timezone.now() - timedelta(minutes=20))
+    (alert,) = [c for c in alert_candidates() if c.kind == AlertKind.QUEUE_AGE]
+    assert alert.threshold == "600" and 1190 <= int(alert.value) <= 1210
+    Story.objects.filter(pk=story.pk).update(status="processing")
+    assert AlertKind.QUEUE_AGE not in {c.kind for c in alert_candidates()}
+
+
+def test_capacity_queue_depth(webhook, settings, tmp_path):
+    from django_q.brokers import get_broker
+
+    _monitoring(settings, tmp_path, queue_depth_threshold=1, oldest_queued_seconds=600)
+    broker = get_broker()
+    broker.delete_queue()
+    try:
+        broker.enqueue("task-1")
+        assert AlertKind.QUEUE_DEPTH not in {c.kind for c in alert_candidates()}
+        broker.enqueue("task-2")
+        (alert,) = [c for c in alert_candidates() if c.kind == AlertKind.QUEUE_DEPTH]
+        assert alert.value == "2" and alert.threshold == "1"
+        sent = alerts_evaluate()
+        assert [e.kind for e in sent] == [AlertKind.QUEUE_DEPTH]
+    finally:
+        broker.delete_queue()
+
+
+def test_capacity_thresholds_are_checked(settings, tmp_path):
+    from usage.config import UsageConfigError, usage_settings
+
+    _monitoring(settings, tmp_path, queue_depth_threshold=-3)
+    with pytest.raises(
+        UsageConfigError, match=r"monitoring\.capacity_alerts\.queue_depth_threshold"
+    ):
+        usage_settings()
+    _monitoring(settings, tmp_path, queue_depth=3)
+    with pytest.raises(UsageConfigError, match="capacity_alerts"):
+        usage_settings()

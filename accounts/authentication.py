@@ -1,0 +1,133 @@
+"""API token authentication without a database query on every request.
+
+Each process keeps the users of the tokens it has seen, valid under one *auth stamp* in the
+shared cache (Redis with ``REDIS_URL``). Deleting a token, and saving or deleting a user (which
+is how a user is deactivated), writes a new stamp after the commit; every process then drops
+its copy on its next request and reads the token again. So a request costs one cache ``get``
+instead of a token + user query, and a revoked token or a deactivated parent is refused on the
+very next request anywhere.
+
+Why the order matters (as for runtime settings, ``remoteconfig.cache``): the stamp is read
+*before* the token row and a copy is kept only under the stamp it was read with, so a copy can
+never hold a row older than the last change.
+
+Not seen by this: bulk ``QuerySet.update(is_active=False)`` and raw SQL, which send no signals;
+call ``auth_stamp_bump()`` after them.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import threading
+import uuid
+from collections import OrderedDict
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from rest_framework.authentication import TokenAuthentication
+
+logger = logging.getLogger(__name__)
+
+AUTH_STAMP_KEY = "accounts:auth:stamp"
+MAX_CACHED_TOKENS = 10_000
+
+
+def auth_stamp_bump() -> None:
+    """Tell every process that a token or user changed: now, and again after the current
+    transaction commits (a request that read the old row between the two must not keep it)."""
+
+    def bump() -> None:
+        try:
+            cache.set(AUTH_STAMP_KEY, uuid.uuid4().hex, timeout=None)
+        except Exception as exc:  # Redis errors are not one class
+            # Without the cache no process keeps a copy (see _read_stamp), so nothing is stale.
+            logger.warning("auth stamp not written", extra={"error": type(exc).__name__})
+
+    bump()
+    transaction.on_commit(bump)
+
+
+def _read_stamp() -> str | None:
+    """The auth stamp. The runtime-settings stamp comes in the same round trip (an MGET) and
+    pins this request's settings, so a signed-in request that reads settings (all of them do:
+    maintenance mode, ``GET /api/v1/config``) pays one cache round trip, not two."""
+    # Imported here: DRF imports this module while loading its settings, before the apps.
+    from remoteconfig.cache import pin_with_stamp, stamp_key
+
+    environment = settings.MIRA_ENVIRONMENT
+    try:
+        found = cache.get_many([AUTH_STAMP_KEY, stamp_key(environment)])
+        pin_with_stamp(environment, found.get(stamp_key(environment)))
+        stamp = found.get(AUTH_STAMP_KEY)
+        if stamp is None:
+            cache.add(AUTH_STAMP_KEY, uuid.uuid4().hex, timeout=None)
+            stamp = cache.get(AUTH_STAMP_KEY)
+        return stamp
+    except Exception:  # cache down: every request reads the database, never a stale copy
+        return None
+
+
+class _TokenCopies:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stamp: str | None = None
+        self._entries: OrderedDict[str, tuple] = OrderedDict()
+
+    def get(self, key: str, stamp: str) -> tuple | None:
+        with self._lock:
+            if self._stamp != stamp:
+                self._entries.clear()
+                self._stamp = stamp
+                return None
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, stamp: str, entry: tuple) -> None:
+        with self._lock:
+            if self._stamp != stamp:
+                return  # the stamp moved while we read the row: do not keep it
+            self._entries[key] = entry
+            while len(self._entries) > MAX_CACHED_TOKENS:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._stamp = None
+
+
+copies = _TokenCopies()
+
+
+def _fresh(instance):
+    """A copy for one request: views may cache related rows on it, or change it."""
+    duplicate = copy.copy(instance)
+    duplicate._state.fields_cache = {}
+    duplicate.__dict__.pop("_prefetched_objects_cache", None)
+    return duplicate
+
+
+class CachedTokenAuthentication(TokenAuthentication):
+    """DRF's ``Authorization: Token <key>``, answered from the process's copy when the auth
+    stamp is unchanged. Refusals (unknown token, inactive user) are never cached."""
+
+    def authenticate_credentials(self, key: str):
+        stamp = _read_stamp()
+        if stamp is not None:
+            entry = copies.get(key, stamp)
+            if entry is not None:
+                user, token = entry
+                return _fresh(user), _fresh(token)
+        user, token = super().authenticate_credentials(key)
+        if stamp is not None:
+            token.user = user
+            copies.put(key, stamp, (_fresh(user), _fresh(token)))
+        return user, token
+
+
+def on_token_or_user_change(sender, **kwargs) -> None:
+    auth_stamp_bump()

@@ -1,0 +1,81 @@
+"""Token auth from the per-process copy: no query on a repeat, and a deleted token or a
+deactivated parent is refused on the very next request.
+
+``transaction=True``: outside a test transaction, as in production, so copies are really kept
+and the stamps written after commit are the ones that invalidate them.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from accounts.authentication import copies
+from remoteconfig import services
+from stories.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+URL = "/api/v1/config"
+
+
+@pytest.fixture
+def token_client():
+    copies.clear()
+    user = UserFactory()
+    token = Token.objects.create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client, user, token
+
+
+def test_a_repeat_request_with_a_token_does_no_query_and_its_304_neither(token_client):
+    client, _user, _token = token_client
+    first = client.get(URL)
+    assert first.status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(URL)
+        not_modified = client.get(URL, headers={"If-None-Match": first["ETag"]})
+    assert again.status_code == 200 and again.content == first.content
+    assert again.json()["config"]["feature_flags"] == first.json()["config"]["feature_flags"]
+    assert not_modified.status_code == 304 and not_modified.content == b""
+    assert not_modified["ETag"] == first["ETag"]
+    assert len(queries) == 0, [q["sql"] for q in queries]
+
+
+def test_a_deleted_token_is_refused_on_the_next_request(token_client):
+    client, _user, token = token_client
+    assert client.get("/api/v1/kids/").status_code == 200
+    token.delete()
+    response = client.get("/api/v1/kids/")
+    assert response.status_code == 401
+
+
+def test_a_deactivated_parent_is_refused_on_the_next_request(token_client):
+    client, user, _token = token_client
+    assert client.get("/api/v1/kids/").status_code == 200
+    user.is_active = False
+    user.save()
+    assert client.get("/api/v1/kids/").status_code == 401
+    user.is_active = True
+    user.save()
+    assert client.get("/api/v1/kids/").status_code == 200
+
+
+def test_a_wrong_token_is_refused_and_never_kept(token_client):
+    client, _user, _token = token_client
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+    for _ in range(2):
+        response = client.get("/api/v1/kids/")
+        assert response.status_code == 401
+        assert response.json()["code"]
+
+
+def test_a_setting_change_reaches_the_cached_config_answer(token_client):
+    client, _user, _token = token_client
+    first = client.get(URL)
+    services.config_set(key="maintenance_message", value="Back soon", author="ops")
+    changed = client.get(URL, headers={"If-None-Match": first["ETag"]})
+    assert changed.status_code == 200
+    assert changed.json()["config"]["maintenance_message"] == "Back soon"
