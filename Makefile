@@ -4,13 +4,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_OUT ?= out/demo
+PORT ?= 8000
 
 .PHONY: demo test lint format serve serve-prod migrate bench clean help
 
 help:
 	@echo "make demo   - set up, migrate, and tell a story from samples/drawing.png (offline)"
 	@echo "make test   - set up and run ruff, migration checks and the whole test suite"
-	@echo "make serve  - run the web server and a django-q2 worker on http://127.0.0.1:8000"
+	@echo "make serve  - run the web server and a django-q2 worker on http://127.0.0.1:8000 (PORT=8001 for another port; Ctrl-C stops both)"
 	@echo "make serve-prod - gunicorn (WEB_WORKERS from the environment), production settings"
 	@echo "make bench  - run the benchmarks in bench/"
 
@@ -44,11 +45,9 @@ test: lint
 	DJANGO_ENV=test $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Web server and worker together; Ctrl-C stops both (mira/devserver.py).
 serve: migrate
-	@echo "web on http://127.0.0.1:8000 (admin at /admin/), worker: django-q2 qcluster"
-	$(PY) manage.py qcluster & QPID=$$!; \
-	trap "kill $$QPID 2>/dev/null" EXIT INT TERM; \
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) -m mira.devserver --port $(PORT)
 
 BENCH_STAMP := $(VENV)/.bench-installed
 

@@ -30,9 +30,15 @@ USER_TEXT_LIMITS = {
     "kid_interests": 200,
     "avoid_topics": 200,
 }
+# Control, bidi, zero-width and other invisible characters: removed, not replaced, so
+# "Zoë\u202eevil\u202c" stays one word ("Zoëevil") instead of becoming "Zoë evil".
 _CONTROL = re.compile(
-    r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]"
+    "[\u0000-\u0008\u000e-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5"
+    "\u180b-\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0"
+    "\U000e0000-\U000e007f]"
 )
+# Line and paragraph separators are whitespace: folded like any other.
+_BREAKS = re.compile("[\r\u000b\u000c\u0085\u2028\u2029]")
 _DELIMITERS = re.compile(r"</?\s*(data|text)\s*>", re.IGNORECASE)
 
 
@@ -40,7 +46,7 @@ def clean_user_text(value: str, *, limit: int) -> str:
     """User-typed text, safe to place inside a delimited data block: control and bidi
     characters removed, our delimiter tags neutralised, whitespace folded, length capped."""
     value = unicodedata.normalize("NFKC", value or "")
-    value = _CONTROL.sub(" ", value)
+    value = _CONTROL.sub("", _BREAKS.sub(" ", value))
     value = _DELIMITERS.sub(" ", value)
     value = " ".join(value.split())
     return value[:limit].rstrip()

@@ -29,6 +29,7 @@ from .serializers import (
     StoryRatingSerializer,
     StorySerializer,
 )
+from .services import MAX_IDEMPOTENCY_KEY
 
 # The codes a story request can be refused with, by status (docs/usage.md has the limits).
 STORY_REQUEST_400 = (
@@ -106,12 +107,13 @@ class StoryDocumentedSerializer(StorySerializer):
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
-    type={"type": "string", "maxLength": 100, "pattern": "^[ -~]*$"},
+    type={"type": "string", "maxLength": MAX_IDEMPOTENCY_KEY, "pattern": "^[ -~]*$"},
     location=OpenApiParameter.HEADER,
     required=False,
     description=(
-        "Up to 100 printable ASCII characters, unique per story the app means to request "
-        "(longer or other characters: 400 `idempotency_key_invalid`). Repeating the same "
+        f"Up to {MAX_IDEMPOTENCY_KEY} printable ASCII characters, unique per story the app "
+        "means to request (longer or other characters: 400 `idempotency_key_invalid`). "
+        "Repeating the same "
         "request with the same key returns the first story (200) instead of making another "
         "(202), and is never throttled; the same key with a different request is 422 "
         "`idempotency_key_reused`; while the first request is still being made, 409 "

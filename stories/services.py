@@ -16,9 +16,11 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from ai_providers.content_rules import personal_data_remove
 from ai_providers.errors import AIServicesDisabled
 from experiments.services import outcome_listening_record, outcome_rating_record
 from mira.errors import InvalidInput, NotFound
+from prompts_app.rendering import clean_user_text
 from remoteconfig.errors import StoriesAtCapacity
 from remoteconfig.selectors import config_get
 from usage.services import story_admit, story_hold_close
@@ -26,6 +28,7 @@ from usage.services import story_admit, story_hold_close
 from .account import story_mark_used
 from .audio import validate_audio
 from .errors import IdempotencyKeyReused, IdempotencyRequestInProgress, StoryNotReady
+from .languages import check_language, story_language
 from .media import validate_drawing, validate_unicode_text
 from .models import InputKind, KidProfile, Story, StoryLength, StoryStatus, StoryType
 
@@ -44,22 +47,44 @@ def kid_create(
     interests: Iterable[str] = (),
     reading_level: str = "early",
     accessibility_needs: str = "",
+    language: str = "",
 ) -> KidProfile:
+    """A kid profile; ``language`` empty means the family's (parent preferences)."""
     validate_unicode_text(name, field="name")
     validate_unicode_text(accessibility_needs, field="accessibility_needs")
     for interest in interests:
         validate_unicode_text(interest or "", field="interests")
+    # Names and interests are normalised once, here (NFKC, invisible and bidi characters
+    # removed, spaces folded), and a profile that names a school, a teacher, a street, a phone
+    # number or an email is refused: it would go into every story.
+    name = clean_user_text(name, limit=200)
+    interests = [clean_user_text(i or "", limit=200) for i in interests]
+    _refuse_personal_data({"name": name, "interests": ", ".join(interests)})
+    if not name:  # nothing left once control and invisible characters are removed
+        raise InvalidInput("A name with at least one visible letter is required.", field="name")
     kid = KidProfile(
         parent=parent,
-        name=name.strip(),
+        name=name,
         age=age,
-        interests=[i.strip() for i in interests if i and i.strip()],
+        interests=[i for i in interests if i],
         reading_level=reading_level,
         accessibility_needs=accessibility_needs.strip(),
+        language=check_language(language) if language and language.strip() else "",
     )
     kid.full_clean()
     kid.save()
     return kid
+
+
+def _refuse_personal_data(fields: dict[str, str]) -> None:
+    for field, value in fields.items():
+        _cleaned, kinds = personal_data_remove(value)
+        if kinds:
+            raise InvalidInput(
+                f"Please leave personal details out of the profile ({', '.join(kinds)}).",
+                field=field,
+                code="personal_data",
+            )
 
 
 def enqueue_pipeline(story_id: uuid.UUID) -> None:
@@ -129,6 +154,8 @@ def story_request(
 
     Exactly one of ``drawing`` (PNG/JPEG bytes), ``audio`` (a recorded idea: WAV, MP3, M4A/AAC,
     OGG or WebM bytes) or ``text`` starts the story; files are validated by their content.
+    ``language`` (ISO 639-1) defaults to the kid's, then the family's; one outside
+    ``mira.vocabulary.LANGUAGES`` is refused with ``UnsupportedLanguage`` naming the others.
     Returns ``(story, created)``.
 
     ``idempotency_key`` (at most ``MAX_IDEMPOTENCY_KEY`` printable ASCII characters, else 400
@@ -287,6 +314,12 @@ def _story_create(
         raise InvalidInput(f"Unknown story type {story_type!r}.", field="story_type")
     if story_length not in StoryLength.values:
         raise InvalidInput(f"Unknown story length {story_length!r}.", field="story_length")
+    preferences = getattr(owner, "story_preferences", None)
+    language = story_language(
+        requested=language,
+        kid_language=kid.language,
+        family_language=preferences.language if preferences else "",
+    )
     inputs = [drawing is not None, audio is not None, bool(text.strip())]
     if sum(inputs) != 1:
         raise InvalidInput(
@@ -303,8 +336,6 @@ def _story_create(
         suffix = validate_audio(audio).suffix
     _check_ai_switched_on()
 
-    preferences = getattr(owner, "story_preferences", None)
-
     story = Story(
         owner=owner,
         kid=kid,
@@ -317,7 +348,7 @@ def _story_create(
         ),
         story_type=story_type,
         story_length=story_length,
-        language=language or (preferences.language if preferences else "en"),
+        language=language,
         special_requests=special_requests.strip(),
         input_text=text.strip(),
         idempotency_key=idempotency_key,

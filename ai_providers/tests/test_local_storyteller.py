@@ -6,7 +6,6 @@ import difflib
 import itertools
 import re
 import statistics
-import time
 import uuid
 
 import pytest
@@ -440,24 +439,6 @@ def test_every_bank_sentence_is_safe_on_its_own():
             text = re.sub(r"\{(\w+)\}", lambda m: sample.get(m.group(1), "something"), wording)
             assert not check_text(text).flagged, wording
             assert not re.search(r"\d", re.sub(r"\{\w+\}", "", wording)), wording
-
-
-def test_fast_enough():
-    contexts = [
-        context(story_type=t, story_length=ln, kid_age=a, seed=f"t{n}")
-        for t in TYPES
-        for ln in LENGTHS
-        for a in AGES
-        for n in range(2)
-    ]
-    tell_story(contexts[0])  # warm caches
-    timings = []
-    for ctx in contexts:
-        started = time.perf_counter()
-        tell_story(ctx)
-        timings.append(time.perf_counter() - started)
-    assert statistics.median(timings) < 0.020, statistics.median(timings)
-    assert max(timings) < 0.2  # generous for busy CI machines
 
 
 def test_paragraphs_keep_sentence_order_and_size():

@@ -267,6 +267,10 @@ MIRA_AI_PROVIDERS_FILE = Path(
     env("MIRA_AI_PROVIDERS_FILE", default=str(BASE_DIR / "config" / "ai_providers.yaml"))
 )
 MIRA_PROMPTS_DIR = Path(env("MIRA_PROMPTS_DIR", default=str(BASE_DIR / "prompts")))
+# The offline storyteller's content (content/stories/README.md).
+MIRA_STORY_CONTENT_DIR = Path(
+    env("MIRA_STORY_CONTENT_DIR", default=str(BASE_DIR / "content" / "stories"))
+)
 # Salt for the hashed user ids sent to vendors; never send raw ids or names.
 MIRA_VENDOR_USER_SALT = env("MIRA_VENDOR_USER_SALT", default=SECRET_KEY)
 MIRA_MAX_DRAWING_BYTES = env.int("MIRA_MAX_DRAWING_BYTES", default=10 * 1024 * 1024)

@@ -132,7 +132,7 @@ def test_a_story_failing_its_checks_is_regenerated_once_with_the_failures_fed_ba
     assert attempts.count() == 2
     assert set(attempts.values_list("prompt_version", flat=True)) == {label}
     fragments = story.stage_outputs["generate_story"]["fragment_versions"]
-    assert fragments["user_context/kid_profiles"] == "1.1"
+    assert fragments["user_context/kid_profiles"] == "1.3"
     assert fragments["story_types/adventure"] == "1.0"
 
 

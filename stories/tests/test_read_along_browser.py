@@ -86,3 +86,27 @@ def test_words_light_up_in_time_and_tapping_a_word_seeks(live_server, ready_stor
             assert after["lit"] in {f"w{target}", f"w{target + 1}", "w-1"}
         finally:
             browser.close()
+
+
+@pytest.mark.parametrize("title", ["", "A story for Ava"], ids=["no-title", "fallback-title"])
+def test_a_story_without_a_title_says_who_it_is_for_once(live_server, ready_story, tmp_path, title):
+    from mira.testing import chromium_page
+
+    Story.objects.filter(pk=ready_story.pk).update(title=title)
+    url = live_server.url + signed_url("stories:read-along", ready_story.id)
+    with chromium_page(live_server.url, width=1024) as page:
+        page.goto(url)
+        page.screenshot(path=tmp_path / "read-along-untitled.png", full_page=True)
+        assert page.inner_text("h1") == "A story for Ava"
+        assert page.inner_text("header").count("A story for Ava") == 1
+        assert page.title() == "A story for Ava"
+
+
+def test_a_titled_story_shows_title_then_dedication(live_server, ready_story, tmp_path):
+    from mira.testing import chromium_page
+
+    url = live_server.url + signed_url("stories:read-along", ready_story.id)
+    with chromium_page(live_server.url, width=1024) as page:
+        page.goto(url)
+        assert page.inner_text("h1") == ready_story.title != ""
+        assert page.inner_text("header .for") == "A story for Ava"

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ai_providers.providers.local.story_content import CONTENT_DIR, check_content
+from ai_providers.providers.local.story_content import check_content, content_dir
+from mira.language_data import check_language_files
 
 
 class Command(BaseCommand):
@@ -20,12 +21,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--path", type=Path, default=None, help="content tree (default: content/stories)"
+            "--path", type=Path, default=None, help="content tree (default: MIRA_STORY_CONTENT_DIR)"
         )
 
     def handle(self, *args, path=None, **options):
-        root = Path(path or CONTENT_DIR)
+        root = Path(path or content_dir())
         problems = check_content(root)
+        if path is None:  # content/languages/<code>.yaml: quality word lists, page words
+            problems += check_language_files()
         if problems:
             for problem in problems:
                 self.stderr.write(problem)

@@ -828,25 +828,37 @@ class _Builder:
 
 def load_library(language: str, root: Path | None = None) -> Library:
     """Load and check one language's content; raises ``ContentError`` listing every problem."""
-    root = root or CONTENT_DIR
+    root = root or content_dir()
     return _Builder(language, root / language).build()
 
 
-@functools.lru_cache(maxsize=16)
+def content_dir() -> Path:
+    """``settings.MIRA_STORY_CONTENT_DIR`` (``content/stories`` by default)."""
+    from django.conf import settings
+
+    configured = getattr(settings, "MIRA_STORY_CONTENT_DIR", None) if settings.configured else None
+    return Path(configured) if configured else CONTENT_DIR
+
+
 def library(language: str) -> Library:
     """The content for ``language`` (an offline language of the vocabulary), loaded once."""
     if language not in OFFLINE_LANGUAGES:
         raise KeyError(f"no offline content for language {language!r}")
-    return load_library(language)
+    return _library(language, content_dir())
+
+
+@functools.lru_cache(maxsize=16)
+def _library(language: str, root: Path) -> Library:
+    return load_library(language, root)
 
 
 def has_content(language: str) -> bool:
-    return (CONTENT_DIR / language / "language.yaml").is_file()
+    return (content_dir() / language / "language.yaml").is_file()
 
 
 def check_content(root: Path | None = None) -> list[str]:
     """Every problem in the content tree (all offline languages with a folder), or []."""
-    root = root or CONTENT_DIR
+    root = root or content_dir()
     problems: list[str] = []
     for language in OFFLINE_LANGUAGES:
         if not (root / language).is_dir():

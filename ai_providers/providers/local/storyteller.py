@@ -67,7 +67,11 @@ def _wordset(*chunks: str) -> frozenset[str]:
 
 _IDEA_PREFIX = re.compile(r"^\s*the child'?s idea\s*:\s*", re.IGNORECASE)
 _NEED_BAND = re.compile(r"need (\d+)\s*-\s*(\d+)")
-_SENTENCE_END = re.compile(r'(?<=[.!?])\s+(?=["A-Z])|(?<=[.!?]")\s+(?=["A-Z])')
+# A sentence ends at . ! ? (maybe closing a quote) before a capital or an opening quote, in
+# any script that has capitals.
+_SENTENCE_END = re.compile(
+    r'(?<=[.!?])\s+(?=["«„“¡¿]|[A-ZÀ-ÖØ-Þ])|(?<=[.!?]["»“”])\s+(?=["«„“¡¿A-ZÀ-ÖØ-Þ])'
+)
 
 
 def tell_story(context: StoryContext, *, feedback: tuple[str, ...] = ()) -> tuple[str, str]:

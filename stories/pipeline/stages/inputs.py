@@ -20,6 +20,7 @@ from prompts_app.rendering import (
 from ...errors import StoryFailed
 from ...models import ParentPreferences, Stage
 from ..checkpoints import stage_complete, stage_started
+from ..safety import interests_without_personal_data, screen_child_inputs, without_personal_data
 from ..transcription import transcribe_idea
 from .context import _load, _ms_since, call_context
 
@@ -31,12 +32,27 @@ def analyse_input(story_id: uuid.UUID) -> None:
     stage_started(story_id, Stage.ANALYSE_INPUT)
     story = _load(story_id)
     kid = story.kid
+    # Personal data leaves every free-text field before any vendor call; what is left is
+    # screened by Mira's own classifier first, whatever vendor moderation would say.
+    interests, removed = interests_without_personal_data(kid.interests)
+    special, special_removed = without_personal_data(
+        clean_user_text(story.special_requests, limit=USER_TEXT_LIMITS["special_requests"])
+    )
+    removed.update(special_removed)
+    screen_child_inputs(
+        {
+            "name": kid.name,
+            "interests": ", ".join(interests),
+            "special_requests": special,
+        },
+        language=story.language,
+    )
     if story.input_kind == "drawing":
         with story.drawing.open("rb") as handle:
             image = handle.read()
         prompt = prompt_render(
             "image_recognition",
-            {"kid_age": kid.age, "kid_interests": ", ".join(kid.interests) or "many things"},
+            {"kid_age": kid.age, "kid_interests": ", ".join(interests) or "many things"},
         )
         mime = "image/png" if image[:8] == b"\x89PNG\r\n\x1a\n" else "image/jpeg"
         result = gateway.call(
@@ -45,15 +61,19 @@ def analyse_input(story_id: uuid.UUID) -> None:
                 image=image,
                 mime_type=mime,
                 kid_age=kid.age,
-                kid_interests=tuple(kid.interests),
+                kid_interests=interests,
                 system_prompt=prompt.system,
                 user_prompt=prompt.user,
                 parameters=vendor_parameters(prompt.parameters),
             ),
             call_context(story, Stage.ANALYSE_INPUT, prompt.version),
         )
+        # What a vision model read in the drawing (a name, a street sign) is checked too.
+        description, described = without_personal_data(result.description)
+        removed.update(described)
+        screen_child_inputs({"drawing description": description}, language=story.language)
         output = {
-            "description": result.description,
+            "description": description,
             "palette": list(result.palette),
             "colour_names": list(result.colour_names),
             "subjects": list(result.subjects),
@@ -64,7 +84,9 @@ def analyse_input(story_id: uuid.UUID) -> None:
             # A recorded idea becomes text first (a retry finds the transcript already saved),
             # then goes through exactly the typed-text path below.
             story = transcribe_idea(story, call_context(story, Stage.ANALYSE_INPUT))
-        text = clean_user_text(story.input_text, limit=2000)
+        text, typed = without_personal_data(clean_user_text(story.input_text, limit=2000))
+        removed.update(typed)
+        screen_child_inputs({"idea": text}, language=story.language)
         verdict = gateway.call(
             Operation.CONTENT_SAFETY,
             SafetyRequest(text=text, kid_age=kid.age),
@@ -82,6 +104,7 @@ def analyse_input(story_id: uuid.UUID) -> None:
             "colour_names": [],
             "subjects": [],
         }
+    output["personal_data_removed"] = sorted(removed)
     stage_complete(story_id, Stage.ANALYSE_INPUT, ms=_ms_since(started), output=output)
 
 
@@ -98,8 +121,16 @@ def build_context(story_id: uuid.UUID) -> None:
     )
     analysis = story.stage_outputs[Stage.ANALYSE_INPUT.value]
     name = clean_user_text(kid.name, limit=USER_TEXT_LIMITS["kid_name"])
-    interests = tuple(clean_user_text(i, limit=40) for i in kid.interests if i.strip())
-    avoid = tuple(clean_user_text(t, limit=40) for t in prefs.avoid_topics if t.strip())
+    interests, _ = interests_without_personal_data(
+        clean_user_text(i, limit=40) for i in kid.interests if i.strip()
+    )
+    avoid, _ = interests_without_personal_data(
+        clean_user_text(t, limit=40) for t in prefs.avoid_topics if t.strip()
+    )
+
+    def free_text(value: str, limit: int) -> str:
+        return without_personal_data(clean_user_text(value, limit=limit))[0]
+
     elements = story_type_get(story.story_type)
     structure = {
         part: render_template(
@@ -118,18 +149,16 @@ def build_context(story_id: uuid.UUID) -> None:
         image_description=analysis["description"],
         colour_names=tuple(analysis["colour_names"]),
         subjects=tuple(analysis["subjects"]),
-        special_requests=clean_user_text(
-            story.special_requests, limit=USER_TEXT_LIMITS["special_requests"]
-        ),
+        special_requests=free_text(story.special_requests, USER_TEXT_LIMITS["special_requests"]),
         avoid_topics=avoid,
-        educational_focus=clean_user_text(prefs.educational_focus, limit=200),
+        educational_focus=free_text(prefs.educational_focus, 200),
         story_elements=elements,
         seed=str(story.id),
     )
     extra = {
         "reading_level": kid.reading_level,
-        "accessibility_needs": clean_user_text(kid.accessibility_needs, limit=300) or "none",
-        "content_preferences": clean_user_text(prefs.content_preferences, limit=300) or "none",
+        "accessibility_needs": free_text(kid.accessibility_needs, 300) or "none",
+        "content_preferences": free_text(prefs.content_preferences, 300) or "none",
     }
     stage_complete(
         story_id,

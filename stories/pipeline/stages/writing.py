@@ -25,6 +25,7 @@ from ...errors import StoryFailed
 from ...models import Stage, Story
 from ...quality import story_failures
 from ..checkpoints import stage_complete, stage_started
+from ..safety import story_findings
 from .context import _load, _ms_since, call_context
 
 # --- 3. generate story ---------------------------------------------------------------------------
@@ -120,6 +121,7 @@ def _write_story(
             quality_checks=prompt.quality_checks,
             kid_age=context.kid_age,
             avoid_topics=context.avoid_topics,
+            language=context.language,
         )
         if not failures:
             return (
@@ -212,22 +214,32 @@ def check_safety(story_id: uuid.UUID) -> None:
     story = _load(story_id)
     fields: dict[str, Any] = {}
     flagged = 0
+    context, _extra = _story_context(story)
     for attempt in range(2):
-        verdict = gateway.call(
-            Operation.CONTENT_SAFETY,
-            SafetyRequest(text=f"{story.title}\n\n{story.text}", kid_age=story.kid.age),
-            call_context(story, Stage.CHECK_SAFETY),
+        # Mira's own classifier on every story, title included, with the parent's avoided
+        # topics; vendor moderation (where configured) after it, never instead of it.
+        reasons = story_findings(
+            story.title, story.text, language=story.language, avoid_topics=context.avoid_topics
         )
-        if not verdict.flagged:
+        if not reasons:
+            verdict = gateway.call(
+                Operation.CONTENT_SAFETY,
+                SafetyRequest(text=f"{story.title}\n\n{story.text}", kid_age=story.kid.age),
+                call_context(story, Stage.CHECK_SAFETY),
+            )
+            reasons = list(verdict.reasons) if verdict.flagged else []
+            if verdict.flagged and not reasons:
+                reasons = ["flagged by the vendor's moderation"]
+        if not reasons:
             break
         flagged += 1  # experiments' safety-rejection guardrail counts these
         if attempt == 1:
             raise StoryFailed(
                 "The story was flagged by the safety check twice.",
                 code="unsafe_story",
-                warnings=list(verdict.reasons),
+                warnings=reasons,
             )
-        feedback = tuple(f"safety: {reason}" for reason in verdict.reasons)
+        feedback = tuple(f"safety: {reason}" for reason in reasons)
         # The same version the story was written with (an experiment's variant stays one).
         title, text, version, _fragments = _write_story(
             story, feedback, version=story.prompt_version or None, budget_stage=Stage.CHECK_SAFETY

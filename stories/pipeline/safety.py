@@ -1,0 +1,62 @@
+"""Child safety in the pipeline: what the project's own classifier checks on every path.
+
+Every free-text field is cleaned of personal data before any vendor sees it (the child's idea
+or transcript, special requests, interests, the parent's preferences); what a child or parent
+typed is screened by Mira's own classifier (``ai_providers.content_rules``) before the first
+vendor call, and every story written (title and body, each regeneration) is screened again
+after it. Vendor moderation, where configured, runs beside these checks, never instead of
+them. docs/safety.md describes the whole chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ai_providers.content_rules import check_text, personal_data_remove
+
+from ..errors import StoryFailed
+
+PERSONAL_DATA = "personal_data"
+
+
+def without_personal_data(text: str) -> tuple[str, tuple[str, ...]]:
+    """``text`` with emails, phone numbers, addresses, school and teacher names removed, and
+    the kinds that were removed (never the values)."""
+    return personal_data_remove(text or "")
+
+
+def interests_without_personal_data(interests: Iterable[str]) -> tuple[tuple[str, ...], set[str]]:
+    kept: list[str] = []
+    removed: set[str] = set()
+    for interest in interests:
+        cleaned, kinds = without_personal_data(interest)
+        removed.update(kinds)
+        if cleaned.strip():
+            kept.append(cleaned.strip())
+    return tuple(kept), removed
+
+
+def screen_child_inputs(fields: dict[str, str], *, language: str) -> None:
+    """Raise ``StoryFailed(unsafe_input)`` when any field (already free of personal data) is
+    unsafe by Mira's own rules. Runs before the first vendor call, whatever vendor moderation
+    would say."""
+    reasons: list[str] = []
+    for field, text in fields.items():
+        if not text:
+            continue
+        result = check_text(text, language)
+        reasons += [f"{field}: {r}" for r in result.reasons if not r.startswith(PERSONAL_DATA)]
+    if reasons:
+        raise StoryFailed(
+            "The story idea was not suitable for a children's story.",
+            code="unsafe_input",
+            warnings=reasons,
+        )
+
+
+def story_findings(
+    title: str, text: str, *, language: str, avoid_topics: Iterable[str] = ()
+) -> list[str]:
+    """Why Mira's own classifier refuses this story (title and body), or nothing."""
+    result = check_text(f"{title}\n\n{text}", language, avoid_topics=avoid_topics)
+    return list(result.reasons)
