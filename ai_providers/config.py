@@ -134,6 +134,14 @@ def parse_config(document: Any) -> AIConfig:
             if not isinstance(model, str) or not model:
                 raise ConfigurationError(f"{mpath}.model: a model name is required")
             options = {k: v for k, v in model_raw.items() if k not in {"model", "prices"}}
+            voices = options.get("voices")
+            if voices is not None and (
+                not isinstance(voices, dict)
+                or not all(isinstance(v, str) and v for v in voices.values())
+            ):
+                raise ConfigurationError(
+                    f"{mpath}.voices: expected a mapping of language code to voice name"
+                )
             models[operation] = ModelSettings(
                 model=model,
                 prices=_parse_prices(model_raw.get("prices"), f"{mpath}.prices"),

@@ -54,9 +54,9 @@ def ai_attempt_recorded(row: Any) -> None:
     AI_CALLS.labels(operation, vendor, row.model_used or "", outcome).inc()
     AI_CALL_SECONDS.labels(operation, vendor).observe(row.processing_time_ms / 1000)
     cost = row.cost_usd if isinstance(row.cost_usd, Decimal) else Decimal(str(row.cost_usd))
-    if cost:
-        # Prometheus samples are floats; the ledger keeps the exact Decimal.
-        AI_COST_USD.labels(operation, vendor).inc(float(cost))
+    # Prometheus samples are floats; the ledger keeps the exact Decimal. Free calls inc by 0
+    # so the series exists for every vendor that was called.
+    AI_COST_USD.labels(operation, vendor).inc(float(cost))
 
 
 def stage_finished(stage: str, ms: int) -> None:

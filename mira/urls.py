@@ -11,6 +11,8 @@ handler404 = "mira.errors.api_not_found"
 
 admin.site.site_header = "Mira ops console"
 admin.site.site_title = "Mira"
+# The admin's index with links to the Operations dashboard on top (ops/templates/ops/).
+admin.site.index_template = "ops/admin_index.html"
 
 # Media is never served from MEDIA_URL: story audio and covers go through signed, owner-only
 # views in ``stories.views``.

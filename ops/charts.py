@@ -81,13 +81,13 @@ def stacked_bars_svg(
     series: dict[str, dict[date, Decimal]],
     link: Callable[[str, date], str],
     label: str,
-    width: int = 720,
+    width: int = 1160,
     height: int = 250,
 ) -> str:
     """Spend per day, one bar per day, one stacked segment per series, legend below."""
     left, right, top, bottom = 58, 12, 14, 28
     names = list(series)
-    legend_rows = math.ceil(len(names) / 4) if names else 1
+    legend_rows = math.ceil(len(names) / 6) if names else 1
     total_height = height + legend_rows * 20 + 8
     plot_w, plot_h = width - left - right, height - top - bottom
     totals = [sum((series[n].get(d, Decimal(0)) for n in names), Decimal(0)) for d in days]
@@ -132,8 +132,8 @@ def stacked_bars_svg(
             )
     # Legend.
     for s_index, name in enumerate(names):
-        lx = left + (s_index % 4) * (plot_w / 4)
-        ly = height + 4 + (s_index // 4) * 20
+        lx = left + (s_index % 6) * (plot_w / 6)
+        ly = height + 4 + (s_index // 6) * 20
         parts.append(
             f'<rect x="{lx:.1f}" y="{ly}" width="12" height="12" rx="2" '
             f'fill="{colour_for(s_index)}"/>'

@@ -67,6 +67,7 @@ class StoryListCreateApi(APIView):
             audio=recording.read() if recording is not None else None,
             text=data["text"],
             special_requests=data["special_requests"],
+            language=data["language"],
             idempotency_key=request.headers.get("Idempotency-Key", ""),
         )
         body = StorySerializer(story, context={"request": request}).data

@@ -2,7 +2,7 @@ from typing import Any
 
 from rest_framework import status
 
-from mira.errors import ApplicationError
+from mira.errors import ApplicationError, InvalidInput
 
 
 class StoryFailed(ApplicationError):
@@ -36,3 +36,9 @@ class IdempotencyRequestInProgress(ApplicationError):
 
     code = "idempotency_request_in_progress"
     http_status = status.HTTP_409_CONFLICT
+
+
+class UnsupportedLanguage(InvalidInput):
+    """A language stories cannot be told in; the message names the supported ones."""
+
+    code = "unsupported_language"

@@ -13,7 +13,9 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
 from mira import vocabulary
-from mira.vocabulary import MAX_KID_AGE, MIN_KID_AGE, age_group
+from mira.vocabulary import DEFAULT_LANGUAGE, MAX_KID_AGE, MIN_KID_AGE, age_group
+
+from .languages import validate_language
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +83,10 @@ class KidProfile(models.Model):
         max_length=20, choices=ReadingLevel.choices, default=ReadingLevel.EARLY
     )
     accessibility_needs = models.TextField(blank=True, default="")
+    # ISO 639-1; empty: the family's language (ParentPreferences.language).
+    language = models.CharField(
+        max_length=10, blank=True, default="", validators=[validate_language]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -110,7 +116,9 @@ class ParentPreferences(models.Model):
     )
     content_preferences = models.TextField(blank=True, default="")
     educational_focus = models.CharField(max_length=200, blank=True, default="")
-    language = models.CharField(max_length=10, default="en")
+    language = models.CharField(
+        max_length=10, default=DEFAULT_LANGUAGE, validators=[validate_language]
+    )
     avoid_topics = models.JSONField(default=list, blank=True)  # ["spiders", "the dark"]
     keep_audio_input = models.BooleanField(
         default=False, help_text="Keep a child's recorded idea after it is transcribed."
@@ -178,7 +186,9 @@ class Story(models.Model):
     story_length = models.CharField(
         max_length=10, choices=StoryLength.choices, default=StoryLength.SHORT
     )
-    language = models.CharField(max_length=10, default="en")
+    language = models.CharField(
+        max_length=10, default=DEFAULT_LANGUAGE, validators=[validate_language]
+    )
     special_requests = models.TextField(blank=True, default="")
     input_text = models.TextField(blank=True, default="")
     drawing = models.FileField(upload_to=story_drawing_path, blank=True)

@@ -13,31 +13,23 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ai_providers.content_rules import find
-from mira.vocabulary import AGE_GROUP_READING, LENGTH_BANDS, age_group
+from mira.language_data import language_data
+from mira.vocabulary import AGE_GROUP_READING, DEFAULT_LANGUAGE, LENGTH_BANDS, age_group
 
 
-def content_findings(text: str) -> dict[str, list[str]]:
-    """Phrases the content rules found, by category, lower-cased as the feedback quotes them."""
+def content_findings(text: str, language: str | None = None) -> dict[str, list[str]]:
+    """Phrases the content rules found, by category, lower-cased as the feedback quotes them.
+    ``language`` is the story's: that language's own-language-only words count too."""
     findings: dict[str, list[str]] = {}
-    for finding in find(text):
+    for finding in find(text, language):
         findings.setdefault(finding.category, []).append(
             " ".join(text[finding.start : finding.end].lower().split())
         )
     return findings
 
 
-POSITIVE_WORDS = re.compile(
-    r"\b(smil\w*|happ\w*|laugh\w*|joy\w*|proud|love\w*|warm\w*|kind\w*|brave\w*|"
-    r"friend\w*|glad|wonderful|best|hug\w*|cosy|cozy|safe|sleep\w*|dream\w*|bright\w*|"
-    r"celebrat\w*|together|thank\w*|grin\w*|delight\w*|cheer\w*|hope\w*|calm\w*|peace\w*)\b",
-    re.IGNORECASE,
-)
-# A last sentence built on these words ends the story on a low note, whatever came before.
-NEGATIVE_ENDING = re.compile(
-    r"\b(sad|sadly|alone|lonely|cried|crying|scared|afraid|lost forever|never again|"
-    r"gone forever|hurt|angry|worst|terrible|awful)\b",
-    re.IGNORECASE,
-)
+# Positive words for the ending and words that end it on a low note are per-language data:
+# content/languages/<code>.yaml (mira.language_data).
 
 # Each content filter the YAML may name is a set of categories of the one rule engine
 # (``ai_providers.content_rules``), the same rules the offline safety check runs: a word is
@@ -57,6 +49,8 @@ FILTER_LABELS = {
 DEFAULT_VOCABULARY = AGE_GROUP_READING
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z']*")
+# Any language's words: letters (accented ones too), with inner apostrophes ("aujourd'hui").
+_ANY_WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*")
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?:\s+|$)")
 _VOWEL_GROUPS = re.compile(r"[aeiouy]+")
 
@@ -87,16 +81,38 @@ def syllables(word: str) -> int:
     return max(count, 1)
 
 
-def vocabulary_measures(text: str, *, names: Iterable[str] = ()) -> tuple[float, float]:
-    """(share of words with three or more syllables, average words per sentence). Names are
-    left out: "Anastasia" is not hard vocabulary."""
+def vowel_groups(word: str, vowels: str) -> int:
+    """A syllable estimate for languages without English's silent letters: vowel groups."""
+    groups, inside = 0, False
+    for char in word.lower():
+        is_vowel = char in vowels
+        groups += is_vowel and not inside
+        inside = is_vowel
+    return max(groups, 1)
+
+
+def vocabulary_measures(
+    text: str, *, names: Iterable[str] = (), language: str = DEFAULT_LANGUAGE
+) -> tuple[float, float]:
+    """(share of long words, average words per sentence). A long word has at least the
+    language's ``long_word_syllables`` (content/languages/<code>.yaml; three in English).
+    Names are left out: "Anastasia" is not hard vocabulary."""
+    data = language_data(language)
     skip = {n.lower() for n in names if n}
-    words = [w for w in _WORD.findall(text) if w.lower() not in skip]
+    pattern = _WORD if data.code == "en" else _ANY_WORD
+    words = [w for w in pattern.findall(text) if w.lower() not in skip]
     if not words:
         return 0.0, 0.0
-    long_share = sum(1 for w in words if syllables(w) >= 3) / len(words)
-    sentences = [s for s in _SENTENCE_END.split(text) if _WORD.search(s)]
-    average = len(_WORD.findall(text)) / max(len(sentences), 1)
+    if data.code == "en":
+        count = syllables
+    else:
+
+        def count(word: str) -> int:
+            return vowel_groups(word, data.vowels)
+
+    long_share = sum(1 for w in words if count(w) >= data.long_word_syllables) / len(words)
+    sentences = [s for s in _SENTENCE_END.split(text) if pattern.search(s)]
+    average = len(pattern.findall(text)) / max(len(sentences), 1)
     return long_share, average
 
 
@@ -114,9 +130,10 @@ def _check_name(text: str, ctx: dict[str, Any], checks: dict[str, Any]) -> list[
 
 def _check_ending(text: str, ctx: dict[str, Any], checks: dict[str, Any]) -> list[str]:
     paragraphs = [p for p in text.split("\n\n") if p.strip()]
-    if not paragraphs or not POSITIVE_WORDS.search(paragraphs[-1]):
+    data = language_data(ctx.get("language") or DEFAULT_LANGUAGE)
+    if not paragraphs or not data.positive.search(paragraphs[-1]):
         return ["the ending is not clearly positive and encouraging"]
-    if NEGATIVE_ENDING.search(_last_sentence(paragraphs[-1])):
+    if data.negative_ending.search(_last_sentence(paragraphs[-1])):
         return ["the last sentence ends on a sad or worried note; end warmly"]
     return []
 
@@ -129,7 +146,9 @@ def _check_vocabulary(text: str, ctx: dict[str, Any], checks: dict[str, Any]) ->
     limits = (checks.get("vocabulary") or DEFAULT_VOCABULARY).get(group) or DEFAULT_VOCABULARY[
         group
     ]
-    share, average = vocabulary_measures(text, names=ctx.get("names", ()))
+    share, average = vocabulary_measures(
+        text, names=ctx.get("names", ()), language=ctx.get("language") or DEFAULT_LANGUAGE
+    )
     failures = []
     if share > float(limits["max_long_word_share"]):
         failures.append(
@@ -174,11 +193,13 @@ def story_failures(
     kid_age: int | None = None,
     avoid_topics: Iterable[str] = (),
     names: Iterable[str] = (),
+    language: str = DEFAULT_LANGUAGE,
 ) -> list[str]:
     """What is wrong with ``text``, as sentences fed back to the generator; empty when fine.
 
     ``quality_checks`` is the prompt version's block; without one, the length band, the
-    child's name and a positive ending are still checked."""
+    child's name and a positive ending are still checked. ``language`` is the story's: the
+    length is counted in its words, the ending judged and the content rules run in it."""
     checks = quality_checks or {}
     failures = []
     low, high = length_band(length, checks)
@@ -194,6 +215,7 @@ def story_failures(
         "kid_age": kid_age,
         "avoid_topics": tuple(avoid_topics),
         "names": (kid_name, *names),
+        "language": language,
     }
     for element in checks.get("required_elements") or DEFAULT_ELEMENTS:
         check = ELEMENT_CHECKS.get(element)
@@ -201,7 +223,7 @@ def story_failures(
             failures.extend(check(text, ctx, checks))
     filters = [name for name in checks.get("content_filters") or () if name in CONTENT_FILTERS]
     if filters:
-        findings = content_findings(text)
+        findings = content_findings(text, language)
         for name in filters:
             found = sorted(
                 {

@@ -8,7 +8,9 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
+from mira.language_data import language_data
 from mira.security import csp_hash
+from mira.vocabulary import DEFAULT_LANGUAGE, LANGUAGE_INFO
 
 from .models import Story
 
@@ -31,13 +33,22 @@ def paragraphs_with_times(text: str, timestamps: list[dict] | None) -> list[list
     return paragraphs
 
 
+def page_language(code: str) -> dict[str, str]:
+    """``lang`` and ``dir`` of the page for a story told in ``code``."""
+    info = LANGUAGE_INFO.get((code or "").lower().split("-")[0]) or LANGUAGE_INFO[DEFAULT_LANGUAGE]
+    return {"lang": code or info.code, "dir": info.direction}
+
+
 def render_read_along(story: Story, *, audio_src: str, cover_src: str | None) -> str:
+    words = language_data(story.language)
     # Without a title the heading is the dedication, said once (not as heading and subline).
-    dedication = f"A story for {story.kid.name}"
+    dedication = words.story_for.replace("{name}", story.kid.name)
     heading = " ".join((story.title or "").split()) or dedication
     return render_to_string(
         "stories/read_along.html",
         {
+            **page_language(story.language),
+            "cover_of": words.cover_of.replace("{title}", heading),
             "story": story,
             "heading": heading,
             "dedication": "" if heading == dedication else dedication,

@@ -21,6 +21,10 @@ class KidInputSerializer(serializers.Serializer):
     accessibility_needs = StrictCharField(
         max_length=500, required=False, default="", allow_blank=True
     )
+    # Checked by the service, whose error names the supported languages.
+    language = serializers.CharField(
+        required=False, default="", allow_blank=True, trim_whitespace=True
+    )
 
 
 class KidOutputSerializer(serializers.ModelSerializer):
@@ -33,6 +37,7 @@ class KidOutputSerializer(serializers.ModelSerializer):
             "interests",
             "reading_level",
             "accessibility_needs",
+            "language",
             "created_at",
         ]
 
@@ -45,6 +50,10 @@ class StoryInputSerializer(serializers.Serializer):
     story_type = serializers.ChoiceField(choices=StoryType.choices, default=StoryType.ADVENTURE)
     story_length = serializers.ChoiceField(choices=StoryLength.choices, default=StoryLength.SHORT)
     special_requests = StrictCharField(required=False, default="", allow_blank=True, max_length=300)
+    # ISO 639-1; empty: the kid's or the family's. The service refuses unsupported ones.
+    language = serializers.CharField(
+        required=False, default="", allow_blank=True, trim_whitespace=True
+    )
 
     def validate_audio(self, upload):
         from .audio import check_audio_size

@@ -28,6 +28,7 @@ from usage.services import story_admit, story_hold_close
 from .account import story_mark_used
 from .audio import validate_audio
 from .errors import IdempotencyKeyReused, IdempotencyRequestInProgress, StoryNotReady
+from .languages import check_language, story_language
 from .media import validate_drawing, validate_unicode_text
 from .models import InputKind, KidProfile, Story, StoryLength, StoryStatus, StoryType
 
@@ -46,7 +47,9 @@ def kid_create(
     interests: Iterable[str] = (),
     reading_level: str = "early",
     accessibility_needs: str = "",
+    language: str = "",
 ) -> KidProfile:
+    """A kid profile; ``language`` empty means the family's (parent preferences)."""
     validate_unicode_text(name, field="name")
     validate_unicode_text(accessibility_needs, field="accessibility_needs")
     for interest in interests:
@@ -57,6 +60,8 @@ def kid_create(
     name = clean_user_text(name, limit=200)
     interests = [clean_user_text(i or "", limit=200) for i in interests]
     _refuse_personal_data({"name": name, "interests": ", ".join(interests)})
+    if not name:  # nothing left once control and invisible characters are removed
+        raise InvalidInput("A name with at least one visible letter is required.", field="name")
     kid = KidProfile(
         parent=parent,
         name=name,
@@ -64,6 +69,7 @@ def kid_create(
         interests=[i for i in interests if i],
         reading_level=reading_level,
         accessibility_needs=accessibility_needs.strip(),
+        language=check_language(language) if language and language.strip() else "",
     )
     kid.full_clean()
     kid.save()
@@ -148,6 +154,8 @@ def story_request(
 
     Exactly one of ``drawing`` (PNG/JPEG bytes), ``audio`` (a recorded idea: WAV, MP3, M4A/AAC,
     OGG or WebM bytes) or ``text`` starts the story; files are validated by their content.
+    ``language`` (ISO 639-1) defaults to the kid's, then the family's; one outside
+    ``mira.vocabulary.LANGUAGES`` is refused with ``UnsupportedLanguage`` naming the others.
     Returns ``(story, created)``.
 
     ``idempotency_key`` (at most ``MAX_IDEMPOTENCY_KEY`` printable ASCII characters, else 400
@@ -306,6 +314,12 @@ def _story_create(
         raise InvalidInput(f"Unknown story type {story_type!r}.", field="story_type")
     if story_length not in StoryLength.values:
         raise InvalidInput(f"Unknown story length {story_length!r}.", field="story_length")
+    preferences = getattr(owner, "story_preferences", None)
+    language = story_language(
+        requested=language,
+        kid_language=kid.language,
+        family_language=preferences.language if preferences else "",
+    )
     inputs = [drawing is not None, audio is not None, bool(text.strip())]
     if sum(inputs) != 1:
         raise InvalidInput(
@@ -322,8 +336,6 @@ def _story_create(
         suffix = validate_audio(audio).suffix
     _check_ai_switched_on()
 
-    preferences = getattr(owner, "story_preferences", None)
-
     story = Story(
         owner=owner,
         kid=kid,
@@ -336,7 +348,7 @@ def _story_create(
         ),
         story_type=story_type,
         story_length=story_length,
-        language=language or (preferences.language if preferences else "en"),
+        language=language,
         special_requests=special_requests.strip(),
         input_text=text.strip(),
         idempotency_key=idempotency_key,

@@ -29,6 +29,7 @@ from .base import Provider, VendorCall
 from .common import (
     connection_error,
     http_status_error,
+    language_voice,
     malformed,
     require,
     speakable_text,
@@ -99,7 +100,9 @@ class AzureProvider(Provider):
 
     def synthesize_speech(self, request: SpeechRequest, call: VendorCall) -> SpeechResult:
         text = speakable_text(request.text)
-        voice = request.voice or call.model.options.get("voice") or call.model.model
+        voice = language_voice(
+            request.voice, call.model.options, request.language, call.model.model
+        )
         locale = "-".join(voice.split("-")[:2]) if voice.count("-") >= 2 else "en-US"
         rate = f"{round((request.speed - 1.0) * 100):+d}%"
         ssml = (

@@ -164,3 +164,17 @@ def wav_duration(audio: bytes) -> float | None:
 def speakable_text(text: str) -> str:
     """Collapse whitespace; vendors bill the characters they get, so send no padding."""
     return " ".join(text.split())
+
+
+def language_voice(request_voice: str, options: Mapping[str, Any], language: str, default: str):
+    """The voice to read ``language`` with: the request's own voice, else the model's
+    ``voices`` entry for the language (config/ai_providers.yaml; "es-MX" falls back to "es"),
+    else ``voice``, else ``default``."""
+    if request_voice:
+        return request_voice
+    voices = options.get("voices") or {}
+    code = (language or "").strip()
+    for key in (code, code.lower(), code.split("-")[0].lower()):
+        if key and voices.get(key):
+            return str(voices[key])
+    return options.get("voice") or default

@@ -33,6 +33,7 @@ from .base import Provider, VendorCall
 from .common import (
     connection_error,
     http_status_error,
+    language_voice,
     malformed,
     retry_after_seconds,
     timeout_error,
@@ -141,7 +142,9 @@ class GoogleProvider(Provider):
         from google.cloud import texttospeech_v1beta1 as tts
 
         ssml, words, billed = _ssml_with_marks(request.text)
-        voice_name = request.voice or call.model.options.get("voice") or call.model.model
+        voice_name = language_voice(
+            request.voice, call.model.options, request.language, call.model.model
+        )
         language = "-".join(voice_name.split("-")[:2]) if voice_name.count("-") >= 2 else "en-US"
         speech_request = tts.SynthesizeSpeechRequest(
             input=tts.SynthesisInput(ssml=ssml),

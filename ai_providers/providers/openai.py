@@ -36,6 +36,7 @@ from ..types import (
 )
 from .base import Provider, VendorCall
 from .common import (
+    language_voice,
     malformed,
     require,
     speakable_text,
@@ -215,8 +216,11 @@ class OpenAIProvider(Provider):
 
     def synthesize_speech(self, request: SpeechRequest, call: VendorCall) -> SpeechResult:
         text = speakable_text(request.text)
-        voice = (
-            request.voice if request.voice in VOICES else call.model.options.get("voice", "nova")
+        voice = language_voice(
+            request.voice if request.voice in VOICES else "",
+            call.model.options,
+            request.language,
+            "nova",
         )
         extra: dict[str, Any] = {}
         instructions = call.model.options.get("instructions")

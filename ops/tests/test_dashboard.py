@@ -164,3 +164,8 @@ def test_open_alerts_are_those_fired_within_the_window(ops_client):
     html = _page(ops_client)
     assert 'id="kpi-alerts">1<' in html
     assert "openai: 9 of 20 calls failed" in html and "google slow" not in html
+
+
+def test_the_admin_index_links_to_the_dashboard(ops_client):
+    html = ops_client.get("/admin/").content.decode()
+    assert 'href="/admin/operations/"' in html and 'href="/admin/operations/vendors/"' in html

@@ -1,6 +1,9 @@
 """/metrics speaks the Prometheus text format, and its counters move when a story is made."""
 
+import re
+
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -72,6 +75,11 @@ def test_counters_move_when_a_story_is_made(client):
     ):
         assert gauge in after, gauge
     assert total(after, "mira_metrics_collect_errors") == 0
+    # The sample Grafana dashboard asks only for metrics that exist.
+    grafana = (settings.BASE_DIR / "docs" / "grafana-dashboard.json").read_text()
+    asked = set(re.findall(r"\b(mira_[a-z_]+)", grafana))
+    optional = {"mira_stories_in_flight_limit"}  # only while max_stories_in_flight is set
+    assert asked and asked - optional <= set(after), asked - set(after)
 
 
 def test_cost_counter_is_in_dollars(client):

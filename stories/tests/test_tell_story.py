@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 import subprocess
 import sys
 import wave
@@ -73,6 +74,25 @@ def test_json_output_and_files_for_the_sample(tmp_path):
     assert abs(stamps[-1]["end"] - duration) <= 0.5
     assert "data:audio/wav;base64," in (out / "read-along.html").read_text()
     assert "✓ narrate+time_words" in result.stderr
+
+
+def test_a_story_in_spanish_offline_with_word_timestamps_one_for_one(tmp_path):
+    out = tmp_path / "cuento"
+    result = tell(
+        *("--text", "un zorro que quiere volar", "--kid-name", "Lucía", "--age", "6"),
+        *("--language", "es", "--length", "medium", "--out", str(out), "--json"),
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["language"] == "es"
+    assert 300 <= summary["word_count"] <= 600
+    _title, text = (out / "story.txt").read_text().rstrip("\n").split("\n\n", 1)
+    assert "Lucía" in text
+    assert len(re.findall(r"\b(?:el|la|los|las|y|con)\b", text)) > 20
+    assert len(re.findall(r"\b(?:the|and|with)\b", text)) <= 2
+    stamps = json.loads((out / "timestamps.json").read_text())
+    assert [s["word"] for s in stamps] == text.split()
+    assert '<html lang="es" dir="ltr">' in (out / "read-along.html").read_text()
 
 
 @pytest.mark.parametrize("fmt, suffix", [("JPEG", "jpg"), ("PNG", "png")])

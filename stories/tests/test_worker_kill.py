@@ -4,7 +4,7 @@ each pipeline stage in turn, and restarted; every story must still end ``ready``
 reserved. Once with the ORM broker, once with the Redis broker.
 
 The vendor is the fake server, every OpenAI endpoint answering after a delay so each stage
-lasts long enough to be caught. Leases are short (3 s) so the test stays bounded; recovery
+lasts long enough to be caught. Leases are short (4 s) so the test stays bounded; recovery
 comes from the reaper thread of the restarted workers (both brokers), the broker's own
 redelivery (ORM) and the scheduled reaper.
 """
@@ -19,11 +19,11 @@ import subprocess
 import sys
 import time
 import uuid
-from collections import Counter
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 from django_q.brokers.orm import ORM
 from django_q.brokers.redis_broker import Redis
 from django_q.tasks import async_task
@@ -57,15 +57,6 @@ TARGETS = (
     Stage.TIME_WORDS,
     Stage.PAINT_COVER,
 )
-# Which ledger rows a finished stage made: (operation type, how many successful calls).
-STAGE_CALLS = {
-    Stage.ANALYSE_INPUT: "image_recognition",
-    Stage.GENERATE_STORY: "story_generation",
-    Stage.CHECK_SAFETY: "content_safety",
-    Stage.NARRATE: "text_to_speech",
-    Stage.TIME_WORDS: "transcription",
-    Stage.PAINT_COVER: "image_generation",
-}
 FINISH_WITHIN = 150  # seconds after the last kill
 
 
@@ -141,7 +132,7 @@ def test_sigkill_in_every_stage_still_ends_every_story(broker, fake_vendor, tmp_
             "Q_GUARD_CYCLE": "0.1",
             # Up to six kills may hit one story; a story out of attempts fails with a code.
             "Q_MAX_ATTEMPTS": "4",
-            "MIRA_PIPELINE_LEASE_SECONDS": "3",
+            "MIRA_PIPELINE_LEASE_SECONDS": "4",
             "MIRA_PIPELINE_HEARTBEAT_SECONDS": "0.5",
             "MIRA_PIPELINE_REAP_EVERY_SECONDS": "1",
             "MIRA_PIPELINE_QUEUED_GRACE_SECONDS": "8",
@@ -172,13 +163,14 @@ def test_sigkill_in_every_stage_still_ends_every_story(broker, fake_vendor, tmp_
 
     cluster = Cluster(env, tmp_path / "qcluster.log")
     kills: list[dict] = []
-    finished_at_kill: dict[uuid.UUID, set[str]] = {i: set() for i in ids}
+    # story -> stage -> the first kill that found it finished
+    finished_at_kill: dict[uuid.UUID, dict[str, object]] = {i: {} for i in ids}
     started = time.monotonic()
     cluster.start()
     try:
         for target in TARGETS:
             hit = None
-            wait_until = time.monotonic() + 25
+            wait_until = time.monotonic() + 40
             while time.monotonic() < wait_until and hit is None:
                 for story_id, (status, stage, done) in _snapshot().items():
                     if _in_stage(target, status, stage, done):
@@ -190,10 +182,11 @@ def test_sigkill_in_every_stage_still_ends_every_story(broker, fake_vendor, tmp_
                 print("KILL TEST missed", target.value, _snapshot())
                 continue  # every story is past this stage already
             cluster.kill()
-            kill_time = time.monotonic()
+            kill_time, killed_at = time.monotonic(), timezone.now()
             snapshot = _snapshot()
             for story_id, (_, _, done) in snapshot.items():
-                finished_at_kill[story_id] |= set(done)
+                for stage_value in done:
+                    finished_at_kill[story_id].setdefault(stage_value, killed_at)
             in_flight = [s for s, (st, _, _) in snapshot.items() if st == StoryStatus.PROCESSING]
             kills.append(
                 {"stage": target.value, "at": kill_time, "story": hit, "processing": in_flight}
@@ -220,21 +213,14 @@ def test_sigkill_in_every_stage_still_ends_every_story(broker, fake_vendor, tmp_
         assert story.status == StoryStatus.READY or story.failure_code, story.pk
     ready = [s for s in stories.values() if s.status == StoryStatus.READY]
 
-    # No finished stage was paid for again: its successful calls are exactly one run's.
-    for story_id, done in finished_at_kill.items():
-        story = stories[story_id]
-        rows = Counter(
-            AIOperation.objects.filter(story_id=story_id, success=True).values_list(
-                "stage", flat=True
+    # No finished stage was paid for again: nothing was called for a stage of a story after
+    # a kill that found the stage finished (a stage's own rewrites happen before it finishes).
+    for story_id, finished in finished_at_kill.items():
+        for stage_value, killed_at in finished.items():
+            again = AIOperation.objects.filter(
+                story_id=story_id, stage=stage_value, created_at__gt=killed_at
             )
-        )
-        paragraphs = len([p for p in story.text.split("\n\n") if p.strip()])
-        for stage_value in done:
-            stage = Stage(stage_value)
-            if stage not in STAGE_CALLS:
-                continue
-            expected = paragraphs if stage == Stage.NARRATE else 1
-            assert rows[stage_value] == expected, (story_id, stage_value, rows)
+            assert not again.exists(), (story_id, stage_value, list(again.values("id", "vendor")))
 
     assert not UsageReservation.objects.filter(state=ReservationState.OPEN).exists()
     account = UsageAccount.objects.get(user=parent)

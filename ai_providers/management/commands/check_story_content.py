@@ -10,6 +10,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from ai_providers.providers.local.story_content import check_content, content_dir
+from mira.language_data import check_language_files
 
 
 class Command(BaseCommand):
@@ -26,6 +27,8 @@ class Command(BaseCommand):
     def handle(self, *args, path=None, **options):
         root = Path(path or content_dir())
         problems = check_content(root)
+        if path is None:  # content/languages/<code>.yaml: quality word lists, page words
+            problems += check_language_files()
         if problems:
             for problem in problems:
                 self.stderr.write(problem)

@@ -27,6 +27,7 @@ from ...types import (
     Usage,
 )
 from ..base import Provider, VendorCall
+from ..common import language_voice
 
 
 def _image_size(size: str) -> tuple[int, int]:
@@ -78,7 +79,10 @@ class LocalProvider(Provider):
 
         try:
             spoken = synthesize(
-                request.text, language=request.language, voice=request.voice, speed=request.speed
+                request.text,
+                language=request.language,
+                voice=language_voice(request.voice, call.model.options, request.language, ""),
+                speed=request.speed,
             )
         except SpeechEngineError as exc:
             raise ProviderError(str(exc), code="speech_engine", fallback=True) from exc

@@ -3,6 +3,7 @@ files to a folder.
 
     python manage.py tell_story --drawing samples/drawing.png --kid-name Mia --age 5
     python manage.py tell_story --audio idea.m4a --kid-name Mia --age 5
+    python manage.py tell_story --text "un zorro que quiere volar" --kid-name Lucía --age 6 --language es
 
 Bad input, and every refusal (``ApplicationError``: a usage limit, a blocked account,
 maintenance, AI switched off), prints one line on stderr and exits 2; nothing is written. A
@@ -30,7 +31,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from mira.errors import ApplicationError
+from mira.vocabulary import DEFAULT_LANGUAGE, LANGUAGES
 from stories import pipeline
+from stories.languages import normalise_language, supported_languages_text
 from stories.models import MAX_KID_AGE, MIN_KID_AGE, KidProfile, StoryLength, StoryStatus, StoryType
 from stories.readalong import render_self_contained
 from stories.services import story_request
@@ -59,6 +62,11 @@ class Command(BaseCommand):
         parser.add_argument("--age", help=f"the child's age, {MIN_KID_AGE}-{MAX_KID_AGE}")
         parser.add_argument("--story-type", default="adventure", help="|".join(StoryType.values))
         parser.add_argument("--length", default="short", help="|".join(StoryLength.values))
+        parser.add_argument(
+            "--language",
+            default="",
+            help=f"ISO 639-1 code of the story's language (default en): {', '.join(LANGUAGES)}",
+        )
         parser.add_argument(
             "--interests", default="", help='comma-separated, e.g. "dinosaurs, trains"'
         )
@@ -123,6 +131,12 @@ class Command(BaseCommand):
             raise _bad(
                 f"--length must be one of {', '.join(StoryLength.values)}, not {options['length']!r}"
             )
+        language = normalise_language(options["language"]) or DEFAULT_LANGUAGE
+        if language not in LANGUAGES:
+            raise _bad(
+                f"--language must be one of {supported_languages_text()}, "
+                f"not {options['language']!r}"
+            )
         out = Path(options["out"]) if options["out"] else None
         if out is not None and out.exists() and not out.is_dir():
             raise _bad(f"--out: {out} exists and is not a folder")
@@ -134,6 +148,7 @@ class Command(BaseCommand):
             "name": name,
             "age": age,
             "interests": interests,
+            "language": language,
             "out": out,
         }
 
@@ -167,6 +182,7 @@ class Command(BaseCommand):
                 drawing=args["drawing"],
                 audio=args["audio"],
                 text=args["text"],
+                language=args["language"],
                 enqueue=False,
             )
 
@@ -194,6 +210,7 @@ class Command(BaseCommand):
         summary = {
             "story_id": str(story.id),
             "title": story.title,
+            "language": story.language,
             "word_count": len(story.text.split()),
             "audio_seconds": story.audio_duration_seconds,
             "files": {k: str(v) for k, v in files.items()},

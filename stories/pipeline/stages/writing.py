@@ -121,6 +121,7 @@ def _write_story(
             quality_checks=prompt.quality_checks,
             kid_age=context.kid_age,
             avoid_topics=context.avoid_topics,
+            language=context.language,
         )
         if not failures:
             return (
