@@ -164,30 +164,20 @@ def story_request(
     ``idempotency_key_reused``; while the first request with the key is still being made, the
     others get 409 ``idempotency_request_in_progress`` (or the story, once it exists).
     """
+    request = {
+        "kid_id": kid_id,
+        "story_type": story_type,
+        "story_length": story_length,
+        "drawing": drawing,
+        "audio": audio,
+        "text": text,
+        "special_requests": special_requests,
+        "language": language,
+    }
     if not idempotency_key:
-        return _story_create(
-            owner=owner,
-            kid_id=kid_id,
-            story_type=story_type,
-            story_length=story_length,
-            drawing=drawing,
-            audio=audio,
-            text=text,
-            special_requests=special_requests,
-            language=language,
-            enqueue=enqueue,
-        )
+        return _story_create(owner=owner, enqueue=enqueue, **request)
     idempotency_key_validate(idempotency_key)
-    fingerprint = request_fingerprint(
-        kid_id=kid_id,
-        story_type=story_type,
-        story_length=story_length,
-        drawing=drawing,
-        audio=audio,
-        text=text,
-        special_requests=special_requests,
-        language=language,
-    )
+    fingerprint = request_fingerprint(**request)
     replay = _idempotent_replay(owner, idempotency_key, fingerprint)
     if replay is not None:
         return replay, False
@@ -203,17 +193,10 @@ def story_request(
             )
         return _story_create(
             owner=owner,
-            kid_id=kid_id,
-            story_type=story_type,
-            story_length=story_length,
-            drawing=drawing,
-            audio=audio,
-            text=text,
-            special_requests=special_requests,
-            language=language,
             enqueue=enqueue,
             idempotency_key=idempotency_key,
             fingerprint=fingerprint,
+            **request,
         )
 
 
