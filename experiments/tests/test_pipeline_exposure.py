@@ -9,6 +9,7 @@ from experiments.tests.factories import make_experiment
 from stories import pipeline
 from stories.models import InputKind, Story, StoryStatus
 from stories.pipeline import runner, stages
+from stories.pipeline.lease import lease_take, new_owner
 from stories.tests.factories import KidFactory, drawing_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the pipeline's threads
@@ -60,10 +61,10 @@ def test_story_outside_the_segment_gets_the_current_version_and_no_row(synced):
 def test_a_failure_after_exposure_is_recorded(synced):
     experiment = make_experiment()
     story = make_story()
-    runner._start(story.id)
+    lease_take(story.id, new_owner())  # what run() does before its first stage
     for _stage, function in runner.SEQUENTIAL[:3]:  # through generate_story
         function(story.id)
-    runner._fail(story.id, "narration_failed", "The narrator was unavailable.")
+    runner.story_fail(story.id, "narration_failed", "The narrator was unavailable.")
     (row,) = PromptAnalytics.objects.filter(story_id=story.id)
     assert row.experiment_id == experiment.pk
     assert row.success is False and row.failure_code == "narration_failed"

@@ -262,17 +262,45 @@ def test_whisper_failing_falls_over_to_azure_and_both_are_in_the_ledger(vendors,
     assert story.generation_metadata["transcription"]["confidence"] == pytest.approx(0.91)
 
 
+SPANISH_STORY = (
+    "El jardín de la luna\n\n"
+    "Había una vez una niña llamada {name} que encontró una puerta diminuta al fondo del "
+    "jardín. La puerta brillaba suavemente, como un farol hecho de luz de luna, y tarareaba "
+    "una canción muy dulce.\n\n"
+    "Detrás de la puerta vivía una familia de erizos simpáticos a los que les encantaba "
+    "pintar. Habían dibujado tres estrellas en la pared, pero a una de ellas le faltaba su "
+    "brillo.\n\n"
+    "{name} tomó un pincel, lo mojó en pintura dorada y le dio a la estrella un destello "
+    "nuevo. Los erizos aplaudieron, y todo el jardín se llenó de una luz cálida y alegre.\n\n"
+    "Entonces el erizo más pequeño le enseñó a {name} un camino secreto de piedras redondas. "
+    "Saltaron de piedra en piedra, contando en voz alta, junto a caracoles dormilones y "
+    "girasoles que saludaban con la cabeza. Al final del camino había un estanque lleno de "
+    "peces que brillaban como linternas.\n\n"
+    "Cuando llegó la hora de volver a casa, los erizos le regalaron a {name} una piedrecita "
+    "que relucía como una estrella. Desde aquella noche, {name} la guardaba cerca de la "
+    "almohada, sonreía feliz y soñaba con amigos amables, colores brillantes y pequeñas "
+    "aventuras valientes, siempre juntos."
+)
+
+
 def test_a_spanish_idea_is_told_in_spanish_when_every_voice_reads_spanish(
     vendors, settings, tmp_path
 ):
     # Narration by OpenAI, then the offline voice: both read Spanish.
     reroute(settings, tmp_path, text_to_speech=["openai", "local"])
     vendors.queue("openai.transcription", Reply(words=SPANISH, language="spanish"))
+    # The model answers in the language it was asked for; the quality checks are Spanish.
+    vendors.queue("openai.chat", Reply(content=SPANISH_STORY.format(name="Mia")))
     story = pipeline.run(audio_story().id)
     assert story.status == StoryStatus.READY, story.failure_detail
     assert story.language == "es"
+    assert "Mia" in story.text and "erizos" in story.text
     assert story.generation_metadata["transcription"]["language"] == "es"
-    assert story.content_warnings == []
+    # No language warning. Only the narration's timing is estimated: the fake Whisper has one
+    # scripted reply (the idea) and offline recognition knows only English.
+    from stories.pipeline.stages.narration import PROPORTIONAL_TIMING_WARNING
+
+    assert story.content_warnings == [PROPORTIONAL_TIMING_WARNING]
     # The transcript took the typed-text path: moderated, then data (not instructions).
     moderated = [r.json["input"] for r in vendors.requests("openai.moderations")]
     assert " ".join(SPANISH) in moderated[0]
