@@ -163,6 +163,11 @@ def pick_provider_chain(operation: Operation, request: Any, ctx: CallContext) ->
     return chain
 
 
+def vendor_in_chain(operation: Operation, request: Any, ctx: CallContext) -> bool:
+    """Whether a vendor (not only Mira's offline ``local`` provider) would serve this call."""
+    return any(p.name != "local" for p in pick_provider_chain(operation, request, ctx))
+
+
 def _attempt(
     *,
     operation: Operation,

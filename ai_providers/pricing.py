@@ -91,7 +91,12 @@ def worst_case_usage(operation: Operation, request: object) -> Usage:
             requests=1,
         )
     if isinstance(request, SafetyRequest):
-        return Usage(input_tokens=len(request.text) // CHARS_PER_TOKEN_WORST + 1, requests=1)
+        chars = len(request.text) + len(request.system_prompt) + len(request.user_prompt)
+        return Usage(
+            input_tokens=chars // CHARS_PER_TOKEN_WORST + 1,
+            output_tokens=request.max_tokens if request.judge else 0,
+            requests=1,
+        )
     if isinstance(request, SpeechRequest):
         return Usage(
             characters=len(request.text),

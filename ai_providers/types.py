@@ -121,8 +121,18 @@ class StoryResult:
 
 @dataclass(frozen=True)
 class SafetyRequest:
+    """Moderation of ``text``; with a ``system_prompt`` (prompts/system/content_safety.yaml)
+    a vendor that can also runs an LLM judge over it instead of its moderation endpoint."""
+
     text: str
     kid_age: int | None = None
+    system_prompt: str = ""
+    user_prompt: str = ""
+    max_tokens: int = 400  # upper bound on the judge's JSON verdict
+
+    @property
+    def judge(self) -> bool:
+        return bool(self.system_prompt)
 
 
 @dataclass(frozen=True)
@@ -131,6 +141,8 @@ class SafetyResult:
     categories: tuple[str, ...] = ()  # e.g. ("violence", "personal_data")
     reasons: tuple[str, ...] = ()  # human-readable, one per finding
     usage: Usage = Usage()
+    judged: bool = False  # True when an LLM judge gave this verdict (not moderation or rules)
+    model: str = ""
 
 
 # --- speech --------------------------------------------------------------------------------------

@@ -178,3 +178,38 @@ def language_voice(request_voice: str, options: Mapping[str, Any], language: str
         if key and voices.get(key):
             return str(voices[key])
     return options.get("voice") or default
+
+
+JUDGE_UNCLEAR = "judge_unclear"
+JUDGE_UNCLEAR_REASON = "the safety review gave no clear verdict"
+
+
+def judge_verdict(reply: str) -> tuple[bool, tuple[str, ...], tuple[str, ...]]:
+    """(flagged, categories, reasons) from the safety judge's JSON reply.
+
+    Fails closed: a reply that is not exactly ``{"flagged": bool, "categories": [str],
+    "reasons": [str]}`` counts as flagged with ``judge_unclear``, so an unjudged story is
+    never delivered as if it had passed."""
+    text = reply.strip()
+    if text.startswith("```"):  # a fenced block around the object
+        text = text.strip("`").removeprefix("json").strip()
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("flagged"), bool):
+        return True, (JUDGE_UNCLEAR,), (JUDGE_UNCLEAR_REASON,)
+    categories, reasons = data.get("categories", []), data.get("reasons", [])
+    if not (isinstance(categories, list) and isinstance(reasons, list)) or not all(
+        isinstance(item, str) for item in [*categories, *reasons]
+    ):
+        return True, (JUDGE_UNCLEAR,), (JUDGE_UNCLEAR_REASON,)
+    categories = [c.strip()[:40] for c in categories if c.strip()]
+    reasons = [r.strip()[:300] for r in reasons if r.strip()]
+    if not data["flagged"]:
+        if categories:  # "not flagged" beside named categories is no clear verdict
+            return True, (JUDGE_UNCLEAR,), (JUDGE_UNCLEAR_REASON,)
+        return False, (), ()
+    if not reasons:
+        return True, tuple(categories), (f"safety review: {', '.join(categories) or 'flagged'}",)
+    return True, tuple(categories), tuple(f"safety review: {r}" for r in reasons)

@@ -8,6 +8,7 @@ Translation only: requests into the SDK's calls, responses into our types, SDK e
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import math
 import threading
@@ -36,6 +37,7 @@ from ..types import (
 )
 from .base import Provider, VendorCall
 from .common import (
+    judge_verdict,
     language_voice,
     malformed,
     require,
@@ -195,6 +197,8 @@ class OpenAIProvider(Provider):
         return ImageAnalysisResult(description=description, usage=usage)
 
     def check_safety(self, request: SafetyRequest, call: VendorCall) -> SafetyResult:
+        if request.judge:
+            return self._judge(request, call)
         response = self._call(
             call, self.client.moderations.create, model=call.model.model, input=request.text
         )
@@ -212,6 +216,33 @@ class OpenAIProvider(Provider):
         reasons = tuple(f"OpenAI moderation flagged {name}" for name in categories)
         return SafetyResult(
             flagged=flagged, categories=categories, reasons=reasons, usage=Usage(requests=1)
+        )
+
+    def _judge(self, request: SafetyRequest, call: VendorCall) -> SafetyResult:
+        """The LLM safety judge: a chat completion (``judge_model`` of the content_safety
+        entry) asked for a JSON verdict; priced by that entry's token prices."""
+        judge_model = call.model.options.get("judge_model", "gpt-4o-mini")
+        judge_call = dataclasses.replace(
+            call, model=dataclasses.replace(call.model, model=judge_model)
+        )
+        content, usage, model = self._chat(
+            judge_call,
+            [
+                {"role": "system", "content": request.system_prompt},
+                {"role": "user", "content": request.user_prompt},
+            ],
+            request.max_tokens,
+            0.0,
+            {"response_format": {"type": "json_object"}},
+        )
+        flagged, categories, reasons = judge_verdict(content)
+        return SafetyResult(
+            flagged=flagged,
+            categories=categories,
+            reasons=reasons,
+            usage=usage,
+            judged=True,
+            model=model,
         )
 
     def synthesize_speech(self, request: SpeechRequest, call: VendorCall) -> SpeechResult:

@@ -164,6 +164,12 @@ DEFAULT_STORY = (
 )
 
 
+def _asks_for_json(body: Any) -> bool:
+    return isinstance(body, dict) and (body.get("response_format") or {}).get("type") == (
+        "json_object"
+    )
+
+
 class FakeVendor:
     """The server plus its scripts and recordings. Thread-safe; one per test session."""
 
@@ -173,6 +179,9 @@ class FakeVendor:
         ("POST", r"(/v1)?/audio/transcriptions"): "openai.transcription",
         ("POST", r"(/v1)?/images/generations"): "openai.images",
         ("POST", r"(/v1)?/moderations"): "openai.moderations",
+        # Not a path of its own: a chat completion asking for a JSON object is the safety
+        # judge's call (``fake.queue("openai.judge", Reply(content='{"flagged": true, ...}'))``).
+        ("POST", r"(/v1)?/chat/completions#judge"): "openai.judge",
         ("POST", r"/v1/messages"): "anthropic.messages",
         ("POST", r"/token"): "google.token",
         ("POST", r"/v1beta1/text:synthesize"): "google.tts",
@@ -278,6 +287,10 @@ class FakeVendor:
                 "usage": usage,
             }
         )
+
+    def _ok_openai_judge(self, req: Recorded, f: dict) -> tuple[int, dict, bytes]:
+        verdict = {"flagged": False, "categories": [], "reasons": []}
+        return self._ok_openai_chat(req, {"content": json.dumps(verdict), **f})
 
     def _ok_openai_speech(self, req: Recorded, f: dict) -> tuple[int, dict, bytes]:
         text = (req.json or {}).get("input", "")
@@ -570,6 +583,8 @@ def _handler_for(fake: FakeVendor) -> type[BaseHTTPRequestHandler]:
                     recorded.json = None
             elif content_type.startswith("multipart/form-data"):
                 recorded.form = _parse_form(content_type, body)
+            if endpoint == "openai.chat" and _asks_for_json(recorded.json):
+                recorded.endpoint = endpoint = "openai.judge"
             fake._record(recorded)
 
             behaviour = fake._next(endpoint)

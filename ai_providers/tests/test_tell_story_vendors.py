@@ -61,6 +61,12 @@ def _reported_cost(recorded, config) -> Decimal:
         is_vision = isinstance(recorded.json["messages"][-1]["content"], list)
         model = openai[Operation.IMAGE_RECOGNITION if is_vision else Operation.STORY_GENERATION]
         return cost_of(model, usage)
+    if recorded.endpoint == "openai.judge":  # the story's safety judge, a chat completion
+        usage = Usage(
+            input_tokens=body["usage"]["prompt_tokens"],
+            output_tokens=body["usage"]["completion_tokens"],
+        )
+        return cost_of(openai[Operation.CONTENT_SAFETY], usage)
     if recorded.endpoint == "anthropic.messages":
         usage = Usage(
             input_tokens=body["usage"]["input_tokens"],

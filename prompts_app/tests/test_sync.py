@@ -74,14 +74,14 @@ def test_an_edit_without_a_version_bump_gets_an_unambiguous_label(tmp_path):
     root = copy_tree(tmp_path)
     sync(root)
     path = root / "system" / "content_safety.yaml"
-    replace_in(path, "You are careful, but not", "You are careful but not")
-    # The archive still holds the old 1.0, so check_prompts (and so sync) refuses the tree...
+    replace_in(path, "You are careful, but", "You are careful but")
+    # The archive still holds the old 1.1, so check_prompts (and so sync) refuses the tree...
     with pytest.raises(
-        PromptInvalid, match=r"content_safety\.yaml, line 1: declares version '1\.0'"
+        PromptInvalid, match=r"content_safety\.yaml, line 1: declares version '1\.1'"
     ):
         sync(root)
     # ...until the archive copy is updated too (what export_prompts does for admin edits).
-    (root / "versions" / "v1.0" / "system" / "content_safety.yaml").write_text(path.read_text())
+    (root / "versions" / "v1.1" / "system" / "content_safety.yaml").write_text(path.read_text())
     new = PromptVersion.objects.filter(prompt__key="system/content_safety").count()
     sync(root)
     labels = sorted(
@@ -90,8 +90,8 @@ def test_an_edit_without_a_version_bump_gets_an_unambiguous_label(tmp_path):
         )
     )
     assert len(labels) == new + 1
-    edited = [label for label in labels if label != "1.0"]
-    assert len(edited) == 1 and edited[0].startswith("1.0+") and len(edited[0]) == 11
+    edited = [label for label in labels if label not in {"1.0", "1.1"}]
+    assert len(edited) == 1 and edited[0].startswith("1.1+") and len(edited[0]) == 11
     assert prompt_resolve("content_safety").version == edited[0]
 
 

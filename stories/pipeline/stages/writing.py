@@ -208,6 +208,36 @@ def generate_story(story_id: uuid.UUID) -> None:
 # --- 4. check safety -----------------------------------------------------------------------------
 
 
+def _judge_findings(story: Story, avoid_topics: tuple[str, ...]) -> list[str]:
+    """The LLM safety judge's reasons against this story (prompts/system/content_safety.yaml),
+    when a vendor serves content_safety; offline there is no judge (the rules ran already).
+    An unclear reply counts as flagged (``judge_unclear``); a judge that fell back to the
+    offline rules fails the story with ``safety_judge_unavailable``: never delivered unjudged."""
+    text = f"{story.title}\n\n{story.text}"
+    avoided = (
+        f"\n\nTopics the parent asked to avoid: {', '.join(avoid_topics)}" if avoid_topics else ""
+    )
+    prompt = prompt_render("content_safety", {"text": text + avoided, "kid_age": story.kid.age})
+    params = prompt.parameters.get("openai") or {}
+    request = SafetyRequest(
+        text=text,
+        kid_age=story.kid.age,
+        system_prompt=prompt.system,
+        user_prompt=prompt.user,
+        max_tokens=int(params.get("max_tokens", 400)),
+    )
+    ctx = call_context(story, Stage.CHECK_SAFETY, prompt.version)
+    if not gateway.vendor_in_chain(Operation.CONTENT_SAFETY, request, ctx):
+        return []
+    verdict = gateway.call(Operation.CONTENT_SAFETY, request, ctx)
+    if not verdict.judged:
+        raise StoryFailed(
+            "The story could not be given its safety review.",
+            code="safety_judge_unavailable",
+        )
+    return list(verdict.reasons) if verdict.flagged else []
+
+
 def check_safety(story_id: uuid.UUID) -> None:
     started = time.monotonic()
     stage_started(story_id, Stage.CHECK_SAFETY)
@@ -230,6 +260,8 @@ def check_safety(story_id: uuid.UUID) -> None:
             reasons = list(verdict.reasons) if verdict.flagged else []
             if verdict.flagged and not reasons:
                 reasons = ["flagged by the vendor's moderation"]
+        if not reasons:
+            reasons = _judge_findings(story, context.avoid_topics)
         if not reasons:
             break
         flagged += 1  # experiments' safety-rejection guardrail counts these
