@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django_q.brokers import get_broker
 from django_q.tasks import async_task
 
 from ai_providers.content_rules import personal_data_remove
@@ -23,14 +24,21 @@ from mira.errors import InvalidInput, NotFound
 from prompts_app.rendering import clean_user_text
 from remoteconfig.errors import StoriesAtCapacity
 from remoteconfig.selectors import config_get
-from usage.services import story_admit, story_hold_close
+from usage.services import story_admit_in_transaction
 
 from .account import story_mark_used
 from .audio import validate_audio
 from .errors import IdempotencyKeyReused, IdempotencyRequestInProgress, StoryNotReady
 from .languages import check_language, story_language
 from .media import validate_drawing, validate_unicode_text
-from .models import InputKind, KidProfile, Story, StoryLength, StoryStatus, StoryType
+from .models import (
+    InputKind,
+    KidProfile,
+    Story,
+    StoryLength,
+    StoryStatus,
+    StoryType,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -87,9 +95,21 @@ def _refuse_personal_data(fields: dict[str, str]) -> None:
             )
 
 
+@functools.cache
+def _broker():
+    """This process's task broker. django-q2 otherwise builds one per task, and with Redis
+    that is a new client, connection pool and TCP connection for every story; the client is
+    thread-safe and redis-py reconnects after a fork."""
+    return get_broker()
+
+
 def enqueue_pipeline(story_id: uuid.UUID) -> None:
     async_task(
-        "stories.tasks.run_pipeline", str(story_id), task_name=f"story-{story_id}", group="stories"
+        "stories.tasks.run_pipeline",
+        str(story_id),
+        task_name=f"story-{story_id}",
+        group="stories",
+        broker=_broker(),
     )
 
 
@@ -174,23 +194,11 @@ def story_request(
         "special_requests": special_requests,
         "language": language,
     }
-    if not idempotency_key:
-        return _story_create(owner=owner, enqueue=enqueue, **request)
-    idempotency_key_validate(idempotency_key)
-    fingerprint = request_fingerprint(**request)
-    replay = _idempotent_replay(owner, idempotency_key, fingerprint)
-    if replay is not None:
-        return replay, False
-    with _idempotency_lock(owner.pk, idempotency_key) as acquired:
-        # Checked again under the lock: the holder may have committed in between.
-        replay = _idempotent_replay(owner, idempotency_key, fingerprint)
-        if replay is not None:
-            return replay, False
-        if not acquired:
-            raise IdempotencyRequestInProgress(
-                "A request with this Idempotency-Key is still being made; retry shortly.",
-                retry_after=1,
-            )
+    fingerprint = ""
+    if idempotency_key:
+        idempotency_key_validate(idempotency_key)
+        fingerprint = request_fingerprint(**request)
+    try:
         return _story_create(
             owner=owner,
             enqueue=enqueue,
@@ -198,6 +206,15 @@ def story_request(
             fingerprint=fingerprint,
             **request,
         )
+    except IntegrityError:
+        # Two requests with the same key raced: the first committed its story just as the
+        # second took the key's lock. The unique (owner, key) constraint refused the second
+        # story, and its transaction rolled back with the hold it had taken.
+        if idempotency_key:
+            replay = _idempotent_replay(owner, idempotency_key, fingerprint)
+            if replay is not None:
+                return replay, False
+        raise
 
 
 def idempotency_key_validate(key: str) -> None:
@@ -254,25 +271,35 @@ def _idempotent_replay(owner, key: str, fingerprint: str) -> Story | None:
     return existing
 
 
-@contextlib.contextmanager
-def _idempotency_lock(owner_id, key: str):
-    """One request per (family, key) at a time. PostgreSQL: a session advisory lock, tried
-    without waiting (the losers answer 409 at once). Elsewhere the unique constraint on
-    (owner, key) still lets only one story in."""
+def _idempotency_claim(owner, key: str, fingerprint: str) -> Story | None:
+    """In the story's transaction: claim (family, key), or return the story already made with
+    it (422 ``IdempotencyKeyReused`` if that was a different request).
+
+    PostgreSQL: a transaction-scoped advisory lock, tried without waiting (the losers answer
+    409 at once), and the lookup, in one statement. The lock is released when the story
+    commits, which is when the story becomes visible. The lookup's snapshot is taken as the
+    statement starts: a first request that commits just before the lock is taken is not seen,
+    and the story's unique (owner, key) constraint refuses the second story instead (see
+    ``story_request``). Elsewhere that constraint alone lets only one story in."""
     if connection.vendor != "postgresql":
-        yield True
-        return
-    digest = hashlib.sha256(f"idempotency:{owner_id}:{key}".encode()).digest()
+        return _idempotent_replay(owner, key, fingerprint)
+    digest = hashlib.sha256(f"idempotency:{owner.pk}:{key}".encode()).digest()
     lock_id = int.from_bytes(digest[:8], "big", signed=True)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [lock_id])
-        acquired = cursor.fetchone()[0]
-    try:
-        yield acquired
-    finally:
-        if acquired:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [lock_id])
+        cursor.execute(
+            "SELECT pg_try_advisory_xact_lock(%s), (SELECT id FROM stories_story"
+            " WHERE owner_id = %s AND idempotency_key = %s)",
+            [lock_id, owner.pk, key],
+        )
+        acquired, existing = cursor.fetchone()
+    if existing is not None:
+        return _idempotent_replay(owner, key, fingerprint)
+    if not acquired:
+        raise IdempotencyRequestInProgress(
+            "A request with this Idempotency-Key is still being made; retry shortly.",
+            retry_after=1,
+        )
+    return None
 
 
 def _story_create(
@@ -290,18 +317,103 @@ def _story_create(
     idempotency_key: str = "",
     fingerprint: str = "",
 ) -> tuple[Story, bool]:
-    kid = KidProfile.objects.filter(pk=kid_id, parent=owner).first()
-    if kid is None:
+    """One transaction: the idempotency claim, validation, usage admission (the story's hold),
+    the in-flight cap and the story row. A refusal rolls it all back, except a burst
+    refusal, whose warning (or automatic block) is committed before it is raised."""
+    story = None
+    refusal = None
+    try:
+        with transaction.atomic():
+            if idempotency_key:
+                replay = _idempotency_claim(owner, idempotency_key, fingerprint)
+                if replay is not None:
+                    return replay, False
+            story, suffix = _story_validated(
+                owner=owner,
+                kid_id=kid_id,
+                story_type=story_type,
+                story_length=story_length,
+                drawing=drawing,
+                audio=audio,
+                text=text,
+                special_requests=special_requests,
+                language=language,
+                idempotency_key=idempotency_key,
+                fingerprint=fingerprint,
+                enqueue=enqueue,
+            )
+            # Usage admission: blocked account (403), burst of requests (429), tier
+            # restrictions (403), then the story's estimated total held against the limits
+            # (429) until it ends.
+            _hold, refusal = story_admit_in_transaction(
+                user_id=owner.pk,
+                story_id=story.id,
+                story_length=story_length,
+                input_kind=story.input_kind,
+            )
+            if refusal is None:
+                _check_in_flight_cap()
+                if drawing is not None:
+                    story.drawing.save(f"drawing.{suffix}", ContentFile(drawing), save=False)
+                if audio is not None:
+                    story.audio_input.save(f"input-audio.{suffix}", ContentFile(audio), save=False)
+                story.save(force_insert=True)
+                if enqueue:
+                    transaction.on_commit(lambda: enqueue_pipeline(story.id))
+    except BaseException:
+        if story is not None:
+            _discard_uploads(story)
+        raise
+    if refusal is not None:
+        raise refusal
+    logger.info("story requested", extra={"story_id": str(story.id), "input": story.input_kind})
+    return story, True
+
+
+def _kid_languages(owner, kid_id) -> tuple[uuid.UUID, str, str | None] | None:
+    """The owner's kid ``kid_id`` (None for another family's or a missing one): its id, its
+    language and the family's (None without preferences), in one query."""
+    kid_id = KidProfile._meta.pk.to_python(kid_id)  # a malformed id is a 400, as with the ORM
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT k.language, (SELECT p.language FROM stories_parentpreferences p"
+            " WHERE p.parent_id = k.parent_id) FROM stories_kidprofile k"
+            " WHERE k.id = %s AND k.parent_id = %s",
+            [
+                KidProfile._meta.pk.get_db_prep_value(kid_id, connection),
+                KidProfile._meta.pk.get_db_prep_value(owner.pk, connection),
+            ],
+        )
+        row = cursor.fetchone()
+    return None if row is None else (kid_id, row[0], row[1])
+
+
+def _story_validated(
+    *,
+    owner,
+    kid_id: uuid.UUID,
+    story_type: str,
+    story_length: str,
+    drawing: bytes | None,
+    audio: bytes | None,
+    text: str,
+    special_requests: str,
+    language: str | None,
+    idempotency_key: str,
+    fingerprint: str,
+    enqueue: bool,
+) -> tuple[Story, str | None]:
+    """The unsaved story for a valid request, and its upload's file suffix."""
+    found = _kid_languages(owner, kid_id)
+    if found is None:
         raise InvalidInput("No such kid profile.", field="kid")
+    kid_id, kid_language, family_language = found
     if story_type not in StoryType.values:
         raise InvalidInput(f"Unknown story type {story_type!r}.", field="story_type")
     if story_length not in StoryLength.values:
         raise InvalidInput(f"Unknown story length {story_length!r}.", field="story_length")
-    preferences = getattr(owner, "story_preferences", None)
     language = story_language(
-        requested=language,
-        kid_language=kid.language,
-        family_language=preferences.language if preferences else "",
+        requested=language, kid_language=kid_language, family_language=family_language or ""
     )
     inputs = [drawing is not None, audio is not None, bool(text.strip())]
     if sum(inputs) != 1:
@@ -318,10 +430,9 @@ def _story_create(
     if audio is not None:
         suffix = validate_audio(audio).suffix
     _check_ai_switched_on()
-
     story = Story(
         owner=owner,
-        kid=kid,
+        kid_id=kid_id,
         input_kind=(
             InputKind.DRAWING
             if drawing is not None
@@ -338,40 +449,7 @@ def _story_create(
         request_fingerprint=fingerprint,
         enqueued_at=timezone.now() if enqueue else None,
     )
-    # Usage admission: blocked account (403), burst of requests (429), tier restrictions
-    # (403), then the story's estimated total held against the limits (429) until it ends.
-    # Its own transaction, so a burst warning or block is kept even though we refuse.
-    story_admit(
-        user_id=owner.pk,
-        story_id=story.id,
-        story_length=story_length,
-        input_kind=story.input_kind,
-    )
-    try:
-        with transaction.atomic():
-            _check_in_flight_cap()
-            if drawing is not None:
-                story.drawing.save(f"drawing.{suffix}", ContentFile(drawing), save=False)
-            if audio is not None:
-                story.audio_input.save(f"input-audio.{suffix}", ContentFile(audio), save=False)
-            story.save()
-            if enqueue:
-                transaction.on_commit(lambda: enqueue_pipeline(story.id))
-    except IntegrityError:
-        _discard_uploads(story)
-        story_hold_close(story_id=story.id, user_id=owner.pk, outcome="not_created")
-        # Two requests with the same idempotency key raced; the other one won.
-        if idempotency_key:
-            replay = _idempotent_replay(owner, idempotency_key, fingerprint)
-            if replay is not None:
-                return replay, False
-        raise
-    except BaseException:
-        _discard_uploads(story)
-        story_hold_close(story_id=story.id, user_id=owner.pk, outcome="not_created")
-        raise
-    logger.info("story requested", extra={"story_id": str(story.id), "input": story.input_kind})
-    return story, True
+    return story, suffix
 
 
 # --- feedback from the app (ratings and listening), which experiments measure -------------------

@@ -23,7 +23,10 @@ class StoryCreationThrottle(BaseThrottle):
         if request.method != "POST" or user is None or not user.is_authenticated:
             return True
         key = request.headers.get("Idempotency-Key", "")
-        if key and selectors.story_replay_exists(owner=user, idempotency_key=key):
-            return True
-        story_request_check(user_id=user.pk)  # raises 429 rapid_requests / 403 account_blocked
+
+        def is_replay() -> bool:  # asked only when the request would be refused
+            return bool(key) and selectors.story_replay_exists(owner=user, idempotency_key=key)
+
+        # Raises 429 rapid_requests / 403 account_blocked.
+        story_request_check(user_id=user.pk, is_replay=is_replay)
         return True

@@ -19,6 +19,8 @@ import logging
 import uuid
 from datetime import datetime, timedelta
 
+from django.db import connection
+
 from mira.errors import ApplicationError
 
 from .config import AbuseThresholds
@@ -103,8 +105,58 @@ def burst_reached(account: UsageAccount, *, now: datetime, thresholds: AbuseThre
     """Would one more story request make a burst? A read: nothing is recorded."""
     if not thresholds.abuse_detection:
         return False
-    recent = _recent_story_requests(account, now=now, thresholds=thresholds)
-    return len(recent) >= thresholds.rapid_requests
+    return _recent_count(account.pk, now=now, thresholds=thresholds) >= thresholds.rapid_requests
+
+
+# The family's story holds admitted within the burst window (the record of its story
+# requests), counted up to ``rapid_requests`` (LIMIT 0 with abuse detection off: no count).
+# Parameters: account id, window start, limit. The index on (account, kind, state,
+# created_at) serves it.
+RECENT_STORY_REQUESTS_SQL = (
+    "(SELECT count(*) FROM (SELECT 1 FROM usage_usagereservation WHERE account_id = %s"
+    " AND kind = 'story' AND created_at > %s LIMIT %s) AS recent)"
+)
+_STATE_SQL = (
+    "SELECT is_blocked, "  # noqa: S608 (constants only)
+    + RECENT_STORY_REQUESTS_SQL
+    + " FROM user_usage_tracking WHERE user_id = %s"
+)
+
+
+def uuid_param(value: uuid.UUID) -> object:
+    """A UUID as the database stores it (PostgreSQL's uuid; text elsewhere), for raw SQL."""
+    return UsageReservation._meta.pk.get_db_prep_value(value, connection)
+
+
+def recent_story_requests_params(account_id, *, now: datetime, thresholds: AbuseThresholds) -> list:
+    """The parameters of ``RECENT_STORY_REQUESTS_SQL``."""
+    window = timedelta(seconds=thresholds.rapid_requests_window_seconds)
+    return [
+        uuid_param(account_id),
+        connection.ops.adapt_datetimefield_value(now - window),
+        thresholds.rapid_requests if thresholds.abuse_detection else 0,
+    ]
+
+
+def _recent_count(account_id, *, now: datetime, thresholds: AbuseThresholds) -> int:
+    params = recent_story_requests_params(account_id, now=now, thresholds=thresholds)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + RECENT_STORY_REQUESTS_SQL, params)
+        return cursor.fetchone()[0]
+
+
+def story_request_state(
+    user_id: uuid.UUID, *, now: datetime, thresholds: AbuseThresholds
+) -> tuple[bool, bool] | None:
+    """``(blocked, burst_reached)`` for the family's next story request in one unlocked read,
+    or None when the family has no usage account yet (so no story and no burst)."""
+    params = recent_story_requests_params(user_id, now=now, thresholds=thresholds)
+    with connection.cursor() as cursor:
+        cursor.execute(_STATE_SQL, [*params, uuid_param(user_id)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return bool(row[0]), thresholds.abuse_detection and row[1] >= thresholds.rapid_requests
 
 
 def burst_check(

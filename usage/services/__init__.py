@@ -21,6 +21,7 @@ from .accounts import COST_PLACES, NO_SYNC, SUM_PLACES, ZERO, account_get_or_cre
 from .holds import (
     StoryHold,
     story_admit,
+    story_admit_in_transaction,
     story_calls_abandon,
     story_hold_close,
     story_request_check,
@@ -62,6 +63,7 @@ __all__ = [
     "budget_settle",
     "reservations_reclaim",
     "story_admit",
+    "story_admit_in_transaction",
     "story_calls_abandon",
     "story_hold_close",
     "story_request_check",

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from mira.errors import ApplicationError
 from mira.vocabulary import STORY_LENGTHS
 from remoteconfig.selectors import config_flag
 
@@ -48,24 +50,29 @@ def _hold_timeout() -> timedelta:
 # --- story-level holds (the stories app) -------------------------------------------------------
 
 
-def story_request_check(*, user_id: uuid.UUID) -> None:
+def story_request_check(*, user_id: uuid.UUID, is_replay: Callable[[], bool] | None = None) -> None:
     """The API's story-creation throttle, before the request body is read: admission's first
     checks (blocked, burst) on the same counter and threshold as ``story_admit`` (story holds;
     ``rapid_requests`` or ops' ``rate_limits.story_requests_per_minute``), so there is one
-    story-request throttle. The common case is two unlocked reads; only a refusal takes the
+    story-request throttle. The common case is one unlocked read; only a refusal takes the
     account lock, to record the burst warning exactly as admission does. ``story_admit``
     still checks again under the lock, which is what closes the race between two requests.
 
+    ``is_replay`` is asked only when the request would be refused: a request that replays an
+    earlier one (same ``Idempotency-Key``) makes nothing new, so it is let through and
+    nothing is recorded.
+
     Raises ``AccountBlocked`` (403) or ``BurstThrottled`` (429, ``Retry-After``)."""
-    account = UsageAccount.objects.filter(user_id=user_id).first()
-    if account is None:
-        return  # no story yet, so no burst
-    if account.is_blocked:
-        raise abuse.blocked_error(account)
     now = timezone.now()
     thresholds = abuse_thresholds()
-    if not abuse.burst_reached(account, now=now, thresholds=thresholds):
+    state = abuse.story_request_state(user_id, now=now, thresholds=thresholds)
+    if state is None:
+        return  # no story yet, so no burst
+    blocked, burst = state
+    if not (blocked or burst) or (is_replay is not None and is_replay()):
         return
+    if blocked:
+        raise abuse.blocked_error(UsageAccount.objects.get(user_id=user_id))
     with transaction.atomic():
         account = _lock_account(user_id, now)
         refusal = abuse.burst_check(account, now=now, thresholds=thresholds)
@@ -90,74 +97,122 @@ def story_admit(
     ``LimitExceeded`` (429). Burst warnings and automatic blocks are committed before the
     refusal is raised. Admitting the same story twice returns the first hold.
     """
+    with transaction.atomic():
+        hold, refusal = story_admit_in_transaction(
+            user_id=user_id,
+            story_id=story_id,
+            story_length=story_length,
+            input_kind=input_kind,
+            premium_voice=premium_voice,
+        )
+    if refusal is not None:
+        raise refusal
+    return hold
+
+
+def story_admit_in_transaction(
+    *,
+    user_id: uuid.UUID,
+    story_id: uuid.UUID,
+    story_length: str,
+    input_kind: str,
+    premium_voice: bool = False,
+) -> tuple[StoryHold | None, ApplicationError | None]:
+    """``story_admit`` inside the caller's open transaction, so the hold commits or rolls
+    back together with the caller's rows (the story row: no hold without its story).
+
+    Returns ``(hold, None)``, or ``(None, refusal)`` for a burst refusal whose record (the
+    warning, maybe an automatic block) is already in the transaction: the caller commits,
+    then raises ``refusal``. The other refusals are raised here and need a rollback.
+
+    Statements: the account row lock, one read of the story's hold and the family's recent
+    story requests, then the account update and the hold insert."""
     if story_length not in STORY_LENGTHS:
         raise ValueError(f"story_length must be one of {', '.join(STORY_LENGTHS)}")
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("story_admit_in_transaction needs an open transaction")
     now = timezone.now()
     thresholds = abuse_thresholds()
     override = usage_limits_override()
     expensive_off = config_flag("disable_expensive_features", False)
-    refusal = None
-    with transaction.atomic():
-        account = _lock_account(user_id, now, limits_override=override)
-        existing = UsageReservation.objects.filter(
-            kind=ReservationKind.STORY, story_id=story_id
-        ).first()
-        if existing is not None:
-            return _story_hold(existing)
-        if account.is_blocked:
-            raise abuse.blocked_error(account)
+    account = _lock_account(user_id, now, limits_override=override)
+    # After the lock, so it sees every hold committed before us: the burst count is exact.
+    existing_id, recent = _hold_and_recent(user_id, story_id, now=now, thresholds=thresholds)
+    if existing_id is not None:
+        return _story_hold(UsageReservation.objects.get(pk=existing_id)), None
+    if account.is_blocked:
+        raise abuse.blocked_error(account)
+    if thresholds.abuse_detection and recent >= thresholds.rapid_requests:
         refusal = abuse.burst_check(account, now=now, thresholds=thresholds)
         if refusal is not None:
             account.save()  # the warning (and maybe the block) must outlive the refusal
-        else:
-            tier = tier_get(account.current_tier)
-            if not tier.allows_length(story_length):
-                raise TierRestricted(
-                    f"{story_length.capitalize()} stories are not part of the {tier.name} "
-                    f"plan; it includes stories up to {tier.max_story_length}.",
-                    extra={"restriction": "max_story_length", "allowed": tier.max_story_length},
-                )
-            if premium_voice and not tier.premium_voices:
-                raise TierRestricted(
-                    f"Premium voices are not part of the {tier.name} plan.",
-                    extra={"restriction": "premium_voices"},
-                )
-            paid_cover = tier.image_generation_enabled and not expensive_off
-            estimate = story_estimate(
-                story_length=story_length, input_kind=input_kind, paid_cover=paid_cover
-            )
-            _check_limits(account, estimate.cost_usd, estimate.operations, now)
-            account.reserved_cost_usd += estimate.cost_usd
-            account.reserved_operations += estimate.operations
-            account.open_story_holds += 1
-            account.save()
-            hold = UsageReservation.objects.create(
-                account=account,
-                kind=ReservationKind.STORY,
-                story_id=story_id,
-                amount_usd=estimate.cost_usd,
-                operations=estimate.operations,
-                remaining_usd=estimate.cost_usd,
-                remaining_operations=estimate.operations,
-                purpose=f"story:{story_length}",
-                expires_at=now + _hold_timeout(),
-            )
-            logger.info(
-                "story admitted",
-                extra={
-                    "story_id": str(story_id),
-                    "estimate_usd": str(estimate.cost_usd),
-                    "operations": estimate.operations,
-                },
-            )
-            return StoryHold(
-                id=hold.id,
-                story_id=story_id,
-                amount_usd=estimate.cost_usd,
-                operations=estimate.operations,
-                breakdown=estimate.breakdown,
-            )
-    raise refusal
+            return None, refusal
+    tier = tier_get(account.current_tier)
+    if not tier.allows_length(story_length):
+        raise TierRestricted(
+            f"{story_length.capitalize()} stories are not part of the {tier.name} "
+            f"plan; it includes stories up to {tier.max_story_length}.",
+            extra={"restriction": "max_story_length", "allowed": tier.max_story_length},
+        )
+    if premium_voice and not tier.premium_voices:
+        raise TierRestricted(
+            f"Premium voices are not part of the {tier.name} plan.",
+            extra={"restriction": "premium_voices"},
+        )
+    paid_cover = tier.image_generation_enabled and not expensive_off
+    estimate = story_estimate(
+        story_length=story_length, input_kind=input_kind, paid_cover=paid_cover
+    )
+    _check_limits(account, estimate.cost_usd, estimate.operations, now)
+    account.reserved_cost_usd += estimate.cost_usd
+    account.reserved_operations += estimate.operations
+    account.open_story_holds += 1
+    account.save()
+    hold = UsageReservation.objects.create(
+        account=account,
+        kind=ReservationKind.STORY,
+        story_id=story_id,
+        amount_usd=estimate.cost_usd,
+        operations=estimate.operations,
+        remaining_usd=estimate.cost_usd,
+        remaining_operations=estimate.operations,
+        purpose=f"story:{story_length}",
+        expires_at=now + _hold_timeout(),
+    )
+    logger.info(
+        "story admitted",
+        extra={
+            "story_id": str(story_id),
+            "estimate_usd": str(estimate.cost_usd),
+            "operations": estimate.operations,
+        },
+    )
+    hold = StoryHold(
+        id=hold.id,
+        story_id=story_id,
+        amount_usd=estimate.cost_usd,
+        operations=estimate.operations,
+        breakdown=estimate.breakdown,
+    )
+    return hold, None
+
+
+_HOLD_AND_RECENT_SQL = (
+    "SELECT (SELECT id FROM usage_usagereservation WHERE kind = 'story' AND story_id = %s), "  # noqa: S608 (constants only)
+    + abuse.RECENT_STORY_REQUESTS_SQL
+)
+
+
+def _hold_and_recent(user_id, story_id, *, now, thresholds) -> tuple[uuid.UUID | None, int]:
+    """The id of ``story_id``'s hold if it has one, and the family's story requests within
+    the burst window (0 with abuse detection off), in one statement."""
+    params = abuse.recent_story_requests_params(user_id, now=now, thresholds=thresholds)
+    with connection.cursor() as cursor:
+        cursor.execute(_HOLD_AND_RECENT_SQL, [abuse.uuid_param(story_id), *params])
+        existing_id, count = cursor.fetchone()
+    if existing_id is None:
+        return None, count
+    return UsageReservation._meta.pk.to_python(existing_id), count
 
 
 def _story_hold(row: UsageReservation) -> StoryHold:
