@@ -28,7 +28,8 @@ from ..config import (
 from ..errors import TierRestricted
 from ..estimates import story_estimate
 from ..models import ReservationKind, ReservationState, UsageAccount, UsageReservation
-from .accounts import ZERO, _check_limits, _lock_account
+from ..windows import current_windows
+from .accounts import ZERO, _check_limits, _lock_account, _roll_windows, _sync_limits
 
 # The name the module had before it became a package, so log records keep their logger name.
 logger = logging.getLogger("usage.services")
@@ -135,7 +136,7 @@ def story_admit_in_transaction(
     thresholds = abuse_thresholds()
     override = usage_limits_override()
     expensive_off = config_flag("disable_expensive_features", False)
-    account = _lock_account(user_id, now, limits_override=override)
+    account, only_reserve = _lock_account_for_admission(user_id, now, override)
     # After the lock, so it sees every hold committed before us: the burst count is exact.
     existing_id, recent = _hold_and_recent(user_id, story_id, now=now, thresholds=thresholds)
     if existing_id is not None:
@@ -167,7 +168,10 @@ def story_admit_in_transaction(
     account.reserved_cost_usd += estimate.cost_usd
     account.reserved_operations += estimate.operations
     account.open_story_holds += 1
-    account.save()
+    if only_reserve:
+        _save_reserved(account, now)
+    else:
+        account.save()
     hold = UsageReservation.objects.create(
         account=account,
         kind=ReservationKind.STORY,
@@ -195,6 +199,67 @@ def story_admit_in_transaction(
         breakdown=estimate.breakdown,
     )
     return hold, None
+
+
+_ACCOUNT_COLUMNS = ", ".join(f.column for f in UsageAccount._meta.concrete_fields)
+_LOCK_SQL = f"SELECT {_ACCOUNT_COLUMNS} FROM user_usage_tracking WHERE user_id = %s FOR UPDATE"  # noqa: S608 (the model's own columns)
+_RESERVE_SQL = (
+    "UPDATE user_usage_tracking SET reserved_cost_usd = %s, reserved_operations = %s,"
+    " open_story_holds = %s, updated_at = %s WHERE user_id = %s"
+)
+# What the window rollover and the limits sync may change.
+_ROLLED_AND_SYNCED = (
+    "daily_cost_usd",
+    "daily_operations",
+    "daily_reset_date",
+    "monthly_cost_usd",
+    "monthly_operations",
+    "monthly_reset_date",
+    "trailing_median_daily_cost",
+    "daily_cost_limit",
+    "monthly_cost_limit",
+    "daily_operations_limit",
+    "monthly_operations_limit",
+)
+
+
+def _lock_account_for_admission(user_id, now, override) -> tuple[UsageAccount, bool]:
+    """``_lock_account`` for admission, and whether the rollover and limits sync left the row
+    as it was (the common case), so that only the reservation columns need writing.
+
+    On PostgreSQL the row is locked with one plain statement built once from the model's
+    columns (the ORM's SELECT costs more to build than to run), and the instance made from
+    it as the ORM would (PostgreSQL needs no value converters for these fields). A missing
+    account, and other databases, take ``_lock_account``."""
+    if connection.vendor != "postgresql":
+        return _lock_account(user_id, now, limits_override=override), False
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCK_SQL, [user_id])
+        row = cursor.fetchone()
+    if row is None:
+        return _lock_account(user_id, now, limits_override=override), False
+    account = UsageAccount.from_db(connection.alias, None, row)
+    before = [getattr(account, name) for name in _ROLLED_AND_SYNCED]
+    _roll_windows(account, current_windows(now))
+    _sync_limits(account, override)
+    unchanged = before == [getattr(account, name) for name in _ROLLED_AND_SYNCED]
+    return account, unchanged
+
+
+def _save_reserved(account: UsageAccount, now) -> None:
+    """Write what admission changed on a row that the rollover and sync left as it was."""
+    account.updated_at = now
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _RESERVE_SQL,
+            [
+                account.reserved_cost_usd,
+                account.reserved_operations,
+                account.open_story_holds,
+                now,
+                account.user_id,
+            ],
+        )
 
 
 _HOLD_AND_RECENT_SQL = (

@@ -16,7 +16,7 @@ from usage.services import (
     story_hold_close,
 )
 
-from .factories import family
+from .factories import family, needs_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -172,3 +172,39 @@ def test_bad_story_length_is_refused():
     with pytest.raises(ValueError, match="story_length"):
         story_admit(user_id=user.pk, story_id=uuid.uuid4(), story_length="epic", input_kind="text")
     assert not UsageReservation.objects.exists()
+
+
+@needs_postgres
+@pytest.mark.parametrize("yesterday", [False, True])
+def test_admission_locks_the_account_as_the_orm_lock_does(yesterday):
+    """Admission reads the locked row with its own statement: every field must come out as
+    ``_lock_account`` gives it (rolled over and synced), and a rollover is not "unchanged"."""
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from usage.config import usage_limits_override
+    from usage.services.accounts import _lock_account
+    from usage.services.holds import _lock_account_for_admission
+
+    user = family(daily_cost_limit=Decimal("7.50"))
+    story_admit(user_id=user.pk, story_id=uuid.uuid4(), story_length="short", input_kind="text")
+    changes = {
+        "block_reason": "a note",
+        "warning_count": 2,
+        "last_warning_date": timezone.now(),
+        "daily_operations": 3,
+    }
+    if yesterday:
+        changes["daily_reset_date"] = timezone.now().date() - timedelta(days=1)
+    UsageAccount.objects.filter(user=user).update(**changes)
+    now = timezone.now()
+    with transaction.atomic():
+        fast, unchanged = _lock_account_for_admission(user.pk, now, usage_limits_override())
+        orm = _lock_account(user.pk, now, limits_override=usage_limits_override())
+    assert unchanged is not yesterday
+    assert fast._state.adding is False and fast._state.db == orm._state.db
+    for field in UsageAccount._meta.concrete_fields:
+        assert getattr(fast, field.attname) == getattr(orm, field.attname), field.name
+        assert type(getattr(fast, field.attname)) is type(getattr(orm, field.attname)), field.name
