@@ -31,14 +31,7 @@ from .audio import validate_audio
 from .errors import IdempotencyKeyReused, IdempotencyRequestInProgress, StoryNotReady
 from .languages import check_language, story_language
 from .media import validate_drawing, validate_unicode_text
-from .models import (
-    InputKind,
-    KidProfile,
-    Story,
-    StoryLength,
-    StoryStatus,
-    StoryType,
-)
+from .models import InputKind, KidProfile, Story, StoryLength, StoryStatus, StoryType
 
 logger = logging.getLogger(__name__)
 
