@@ -11,7 +11,7 @@ development) those are computed in Python.
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -440,11 +440,18 @@ def story_funnel(period: DateRange) -> StoryFunnel:
     aggregates: dict[str, Any] = {"total": Count("id")}
     for status in StoryStatus:
         aggregates[f"s_{status.value}"] = Count("id", filter=Q(status=status))
-    for stage in Stage:
-        aggregates[f"r_{stage.value}"] = Count(
-            "id", filter=Q(completed_stages__contains=[stage.value])
-        )
+    if _postgres():
+        for stage in Stage:
+            aggregates[f"r_{stage.value}"] = Count(
+                "id", filter=Q(completed_stages__contains=[stage.value])
+            )
     row = stories.aggregate(**aggregates)
+    if not _postgres():  # SQLite has no JSON containment: count the stage lists in Python
+        reached = Counter(
+            stage for stages in stories.values_list("completed_stages", flat=True)
+            for stage in set(stages or ())
+        )  # fmt: skip
+        row.update({f"r_{s.value}": reached[s.value] for s in Stage})
     codes = (
         stories.filter(status=StoryStatus.FAILED)
         .values("failure_code")

@@ -3,6 +3,7 @@ late rows are picked up, and whatever it does not hold is read live."""
 
 import itertools
 import math
+import re
 import statistics
 import threading
 from collections import defaultdict
@@ -229,8 +230,9 @@ def test_a_day_missing_from_the_rollup_is_read_live_and_exactly(client):
     client.force_login(ops_user())
     html = client.get("/admin/operations/?range=7d").content.decode()
     assert "day(s) not rolled up yet live from the ledger" in html
-    for day, (cost, _) in ledger.items():
-        assert f'data-cost="{cost}"' in html, day
+    shown = [Decimal(c) for c in re.findall(r'data-cost="([0-9.]+)"', html)]
+    assert len(shown) == 7
+    assert sorted(c for c in shown if c) == sorted(cost for cost, _ in ledger.values())
 
 
 def test_the_rollup_stops_short_of_recent_rows_and_the_rest_is_read_live(settings):
@@ -271,6 +273,8 @@ def test_the_live_tail_is_read_through_the_created_at_index():
 
 
 def test_the_portable_bucket_ladder_agrees_with_width_bucket():
+    if connection.vendor != "postgresql":
+        pytest.skip("width_bucket is PostgreSQL's")
     seed_days(days_ago=(2,))
     ledger_row(user=UserFactory(), at=_midnight(_today()) - timedelta(days=2),
                operation="transcription", vendor="local", cost="0", ms=0)  # fmt: skip
@@ -299,6 +303,8 @@ def test_the_schedule_and_the_command_refresh_the_rollup():
 
 @pytest.mark.django_db(transaction=True)
 def test_overlapping_refreshes_of_a_day_leave_one_set_of_rows():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
     seed_days(days_ago=(1,), per_day=30)
     day = _today() - timedelta(days=1)
     errors = []
