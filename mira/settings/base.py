@@ -343,6 +343,11 @@ MIRA_METRICS_ALLOWED_NETWORKS = env.list(
 MIRA_READYZ_WORKER_MAX_AGE_SECONDS = env.int("MIRA_READYZ_WORKER_MAX_AGE_SECONDS", default=180)
 MIRA_WORKER_HEARTBEAT_EVERY_MINUTES = env.int("MIRA_WORKER_HEARTBEAT_EVERY_MINUTES", default=1)
 MIRA_OPS_STUCK_MINUTES = env.int("MIRA_OPS_STUCK_MINUTES", default=30)
+# The dashboard's daily rollup of the ledger: how often it is recomputed, how long after
+# midnight a day's rollup is trusted over the live ledger, how far back gaps are filled.
+MIRA_OPS_ROLLUP_EVERY_MINUTES = env.int("MIRA_OPS_ROLLUP_EVERY_MINUTES", default=5)
+MIRA_OPS_ROLLUP_GRACE_MINUTES = env.int("MIRA_OPS_ROLLUP_GRACE_MINUTES", default=10)
+MIRA_OPS_ROLLUP_FILL_DAYS = env.int("MIRA_OPS_ROLLUP_FILL_DAYS", default=31)
 
 LOG_FORMAT = env("LOG_FORMAT", default="text")  # text | json
 LOGGING = {
