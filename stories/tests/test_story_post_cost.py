@@ -34,9 +34,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 QUERIES_PER_STORY_POST = 10
 # The ORM broker stores the task in the database (one more insert); Redis takes an RPUSH.
 ORM_BROKER_QUERIES = 1
-# The remote-config stamp for the maintenance-mode check (a GET, in the middleware before
-# authentication), the token's auth stamp with the remote-config stamp again (an MGET), and
-# the task pushed to the broker (an RPUSH).
+# With the test settings' stamp watch off (``MIRA_STAMP_WATCH``): the remote-config stamp for
+# the maintenance-mode check (a GET, in the middleware before authentication), the token's
+# auth stamp with the remote-config stamp again (an MGET); and the task pushed to the broker
+# (an RPUSH). In production the process's stamp watch answers the two stamp reads.
 CACHE_ROUND_TRIPS_PER_STORY_POST = 3
 
 
