@@ -21,6 +21,7 @@ from ai_providers.content_rules import personal_data_remove
 from ai_providers.errors import AIServicesDisabled
 from experiments.services import outcome_listening_record, outcome_rating_record
 from mira.errors import InvalidInput, NotFound
+from mira.inserts import insert_new
 from prompts_app.rendering import clean_user_text
 from remoteconfig.errors import StoriesAtCapacity
 from remoteconfig.selectors import config_get
@@ -350,7 +351,7 @@ def _story_create(
                     story.drawing.save(f"drawing.{suffix}", ContentFile(drawing), save=False)
                 if audio is not None:
                     story.audio_input.save(f"input-audio.{suffix}", ContentFile(audio), save=False)
-                story.save(force_insert=True)
+                insert_new(story)  # story.save(force_insert=True), SQL prepared once
                 if enqueue:
                     transaction.on_commit(lambda: enqueue_pipeline(story.id))
     except BaseException:

@@ -15,6 +15,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from mira.errors import ApplicationError
+from mira.inserts import insert_new
 from mira.vocabulary import STORY_LENGTHS
 from remoteconfig.selectors import config_flag
 
@@ -172,7 +173,7 @@ def story_admit_in_transaction(
         _save_reserved(account, now)
     else:
         account.save()
-    hold = UsageReservation.objects.create(
+    hold = UsageReservation(
         account=account,
         kind=ReservationKind.STORY,
         story_id=story_id,
@@ -183,6 +184,7 @@ def story_admit_in_transaction(
         purpose=f"story:{story_length}",
         expires_at=now + _hold_timeout(),
     )
+    insert_new(hold)  # hold.save(force_insert=True), SQL prepared once
     logger.info(
         "story admitted",
         extra={
