@@ -139,7 +139,7 @@ def test_with_the_watch_live_a_signed_in_config_read_costs_no_round_trip(watchin
     eventually(lambda: watch.value(AUTH_STAMP_KEY)[0] and watch.value(stamp_key(environment))[0])
     # The watcher thread's own refreshes would be counted too: let it be quiet for a moment.
     watching.MIRA_STAMP_REFRESH_SECONDS = 30
-    time.sleep(0.5)
+    time.sleep(1.0)
     commands = RedisCommands(monkeypatch)
     ok = client.get(URL, HTTP_X_APP_PLATFORM="ios")
     not_modified = client.get(URL, HTTP_X_APP_PLATFORM="ios", HTTP_IF_NONE_MATCH=first["ETag"])
