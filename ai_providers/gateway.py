@@ -139,6 +139,8 @@ def pick_provider_chain(operation: Operation, request: Any, ctx: CallContext) ->
     cheapest first, best first, or the configured order (balanced)."""
     chain = []
     for provider in provider_chain(operation, get_config()):
+        if not provider.serves(operation, request):
+            continue  # e.g. the safety judge: the offline rules are no judge
         enabled, reason = provider_enabled(provider.name)
         if enabled:
             chain.append(provider)

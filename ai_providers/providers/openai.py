@@ -67,6 +67,7 @@ _CHAT_PARAMETERS = frozenset(
 class OpenAIProvider(Provider):
     name = VENDOR
     capabilities = frozenset(Operation)
+    judges_safety = True  # moderation endpoint, and a chat model as the safety judge
     # What chat.completions.create and audio.transcriptions.create take (openai SDK).
     sendable_parameters = {
         Operation.STORY_GENERATION: _CHAT_PARAMETERS,
