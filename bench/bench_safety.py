@@ -3,7 +3,10 @@
 Prints the median time of ``check_text`` for a typed idea, a 1000-word story and a story full
 of obfuscation (leetspeak, accents, look-alike letters), the red-team suite's size, and the
 confusion matrix of the evaluation rounds in the suite (cases with a ``split``: ``dev``, the
-half rules were tuned on, and ``held``, the half kept out of tuning) per category and language.
+half rules were tuned on, ``held``, the half measured before tuning on it, ``round4``, a later
+unseen round) per category and language. The suite's own test demands 0 misses and 0 false
+positives, so these numbers read 100 %/0 once a round is in the suite: the before-tuning numbers
+are in docs/safety.md. ``main(verbose=True)`` lists the misses and false positives.
 Story texts are also run through ``stories.pipeline.safety.story_findings`` (title + body)."""
 
 from __future__ import annotations
@@ -30,16 +33,12 @@ def _median_ms(function, text: str, language: str | None) -> float:
 
 
 def _evaluation_cases() -> dict[str, list[dict]]:
-    """The suite's cases that carry a ``split`` (plus ``fresh.yaml`` while a round is new)."""
-    unsafe: list[dict] = []
-    benign: list[dict] = []
-    for path in (REDTEAM / "cases.yaml", REDTEAM / "fresh.yaml"):
-        if not path.exists():
-            continue
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        unsafe += [c for c in data.get("unsafe", ()) if c.get("split")]
-        benign += [c for c in data.get("benign", ()) if c.get("split")]
-    return {"unsafe": unsafe, "benign": benign}
+    """The suite's cases that carry a ``split`` (the evaluation rounds)."""
+    data = yaml.safe_load((REDTEAM / "cases.yaml").read_text(encoding="utf-8"))
+    return {
+        "unsafe": [c for c in data["unsafe"] if c.get("split")],
+        "benign": [c for c in data["benign"] if c.get("split")],
+    }
 
 
 def _flagged(case: dict) -> bool:
@@ -58,7 +57,7 @@ def _confusion(verbose: bool = False) -> None:
     cases = _evaluation_cases()
     if not cases["unsafe"]:
         return
-    for split in ("dev", "held"):
+    for split in dict.fromkeys(c["split"] for c in cases["unsafe"]):
         rows: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # key -> [caught, total]
         fp: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         missed, refused = [], []
@@ -76,7 +75,7 @@ def _confusion(verbose: bool = False) -> None:
                 fp[key][1] += 1
             if hit:
                 refused.append(case)
-        print(f"-- {split} half: unsafe caught (recall) / benign refused (false positives)")
+        print(f"-- {split}: unsafe caught (recall) / benign refused (false positives)")
         for key in sorted(rows, key=lambda k: (k == "all", k)):
             caught, total = rows[key]
             line = f"  {key:<22} caught {caught:>3}/{total:<3} ({100 * caught / total:5.1f}%)"
@@ -84,7 +83,7 @@ def _confusion(verbose: bool = False) -> None:
                 bad, benign_total = fp[key]
                 line += f"   benign refused {bad:>2}/{benign_total:<3}"
             print(line)
-        if verbose and split == "dev":  # the held-out half's texts stay out of tuning
+        if verbose:
             for case in missed:
                 print(f"  MISS {case['category']}/{case['lang']}: {case['text']}")
             for case in refused:
@@ -113,7 +112,9 @@ def main(verbose: bool = False) -> None:
     from ai_providers.content_rules import _find
 
     uncached = _find.__wrapped__
-    print(f"uncached story ({len(story.split())} words): {_median_ms(uncached, story, 'en'):.2f} ms")
+    print(
+        f"uncached story ({len(story.split())} words): {_median_ms(uncached, story, 'en'):.2f} ms"
+    )
     print(f"uncached obfuscated story: {_median_ms(uncached, tricky, None):.2f} ms")
     started = time.perf_counter()
     for case in suite["unsafe"] + suite["benign"]:
