@@ -237,9 +237,11 @@ class Dispatch:
     start; most fail on their first letter. Here each word start runs only the alternatives
     that can begin with its character (the set is read from the parsed expression), so adding
     rules to one letter does not slow the others. Alternatives whose first character cannot be
-    told (one starting with ``\\w``) run in one expression over the whole text, as before.
-    ``finditer`` yields the same matches as the single expression would: leftmost first, not
-    overlapping, the earlier category in ``CATEGORIES`` order winning at a place."""
+    told (one starting with ``\\w``), or that can start with many, run in one expression over
+    the whole text, as before. Within the buckets matches are what the single expression gives:
+    leftmost first, not overlapping, the earlier category in ``CATEGORIES`` order winning at a
+    place; an overlap with the whole-text expression is settled like any overlap, by the
+    category order in ``find``."""
 
     def __init__(self, sources: dict[str, list[str]]):
         buckets: dict[str, dict[str, list[str]]] = {}
