@@ -11,6 +11,10 @@ import os
 wsgi_app = "mira.wsgi:application"
 bind = os.environ.get("WEB_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_WORKERS", str(multiprocessing.cpu_count() * 2 + 1)))
+# One request at a time per process (the sync worker): nginx buffers slow clients and uploads,
+# and no request waits on anything slow (the pipeline runs in the workers), so threads would
+# only share one GIL. WEB_THREADS > 1 makes gunicorn use gthread workers (keep-alive to the
+# proxy), for hosts whose proxy keeps upstream connections open.
 threads = int(os.environ.get("WEB_THREADS", "1"))
 # The web process never runs the pipeline: a story request answers 202 and workers do the
 # rest, so 30 s is plenty for any request (uploads are at most 10 MB).

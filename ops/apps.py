@@ -5,6 +5,8 @@ SCHEDULES = (
     # (name, task, setting holding its interval in minutes, default)
     ("ops: worker heartbeat", "ops.tasks.worker_heartbeat",
      "MIRA_WORKER_HEARTBEAT_EVERY_MINUTES", 1),
+    ("ops: daily rollup of the AI ledger", "ops.tasks.ledger_rollup",
+     "MIRA_OPS_ROLLUP_EVERY_MINUTES", 5),
 )  # fmt: skip
 
 

@@ -229,15 +229,16 @@ def period_context(period: DateRange) -> dict[str, Any]:
 
 def dashboard_context(period: DateRange) -> dict[str, Any]:
     now = timezone.now()
-    spend = selectors.spend_per_day(period)
+    ledger = selectors.ledger_summary(period, now=now)
+    spend = selectors.spend_per_day(period, summary=ledger)
     costs = selectors.story_costs(period)
-    performance = selectors.call_performance(period)
+    performance = selectors.call_performance(period, summary=ledger)
     funnel = selectors.story_funnel(period)
     stuck_count, stuck = selectors.stuck_stories(now=now)
     capacity = selectors.in_flight_capacity()
     queue = selectors.queue_state(now=now)
     alerts = selectors.alerts_summary(period, now=now)
-    families = selectors.top_families(period)
+    families = selectors.top_families(period, summary=ledger)
     total_calls = sum(p.calls for p in performance)
     total_failures = sum(p.failures for p in performance)
     return {
@@ -245,6 +246,7 @@ def dashboard_context(period: DateRange) -> dict[str, Any]:
         "title": "Operations",
         "page": "dashboard",
         "spend": spend,
+        "ledger": ledger,
         **_spend_charts(period, spend),
         "ledger_url": links.ledger(period),
         "failed_calls_url": links.ledger(period, success=False),

@@ -1,16 +1,17 @@
 """Reads behind the Operations dashboard, the vendor comparison and ``/metrics``.
 
-Every figure is aggregated in the database: the ledger (``ai_operations``, millions of rows)
-is read with GROUP BY over the date range, and percentiles are PostgreSQL's
-``percentile_cont``. The range filter uses ``idx_cost_tracking`` (created_at, cost_usd);
-vendor/operation groups use ``idx_vendor_performance``. On SQLite (offline development) the
-percentiles are computed in Python from the grouped rows' latencies.
+Ledger figures (``ai_operations``, millions of rows) come from the daily rollup
+(``models.LedgerRollup``, ``models.FamilyRollup``) for complete days and from one live GROUP BY
+over the ledger for the rest (today, days not rolled up yet): ``ledger_summary``. Latency
+percentiles come from merged histograms (``ops.rollup``). Story figures are aggregated in the
+database, their percentiles by PostgreSQL's ``percentile_cont``; on SQLite (offline
+development) those are computed in Python.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,7 +24,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection, transaction
 from django.db.models import Aggregate, Avg, Count, FloatField, Min, Q, Sum
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from ai_providers.models import AIOperation
@@ -41,6 +41,20 @@ from usage.models import (
 )
 
 from .errors import InvalidDateRange
+from .models import FamilyRollup, LedgerDay, LedgerRollup
+from .rollup import (
+    DAY,
+    Interval,
+    LedgerGroup,
+    day_start,
+    family_groups,
+    family_totals,
+    histogram_add,
+    histogram_quantile,
+    intervals_filter,
+    intervals_merge,
+    ledger_groups,
+)
 
 SUM_PLACES = Decimal("0.0001")
 COST_PER_STORY_TARGET = Decimal("0.50")  # spec section 8: average cost per story < $0.50
@@ -165,6 +179,53 @@ def _ledger(period: DateRange):
 
 
 @dataclass(frozen=True)
+class LedgerSummary:
+    """The ledger over a range per (day, operation, vendor): from the daily rollup as far as it
+    goes (``LedgerDay.covered_until``), the rest (the last minutes of today, days not rolled up
+    yet) aggregated live by the query the rollup is computed with, so the sum is exact."""
+
+    groups: list[LedgerGroup]
+    rolled_up: frozenset[date]  # days read (up to their covered_until) from the rollup
+    live: tuple[Interval, ...]  # created_at intervals read from the ledger
+    covered_until: datetime | None  # the newest covered_until of the rolled-up days
+    not_rolled_up: tuple[date, ...]  # days of the range read wholly live
+
+
+def ledger_summary(period: DateRange, *, now: datetime | None = None) -> LedgerSummary:
+    now = now or timezone.now()
+    markers = dict(
+        LedgerDay.objects.filter(day__gte=period.first_day, day__lte=period.last_day).values_list(
+            "day", "covered_until"
+        )
+    )
+    groups = [
+        LedgerGroup(
+            day=r.day,
+            operation=r.operation_type,
+            vendor=r.vendor,
+            calls=r.calls,
+            failures=r.failures,
+            fallbacks=r.fallbacks,
+            cost=r.cost_usd,
+            latency=list(r.latency_histogram),
+        )
+        for r in LedgerRollup.objects.filter(day__in=list(markers))
+    ]
+    live = intervals_merge(
+        (markers.get(day, day_start(day)), min(day_start(day) + DAY, now)) for day in period.days
+    )
+    if live:
+        groups += ledger_groups(intervals_filter(live))
+    return LedgerSummary(
+        groups=groups,
+        rolled_up=frozenset(markers),
+        live=tuple(live),
+        covered_until=max(markers.values(), default=None),
+        not_rolled_up=tuple(day for day in period.days if day not in markers),
+    )
+
+
+@dataclass(frozen=True)
 class DailySpend:
     days: list[date]
     by_operation: dict[str, dict[date, Decimal]]  # series -> day -> cost
@@ -174,25 +235,18 @@ class DailySpend:
     calls: int
 
 
-def spend_per_day(period: DateRange) -> DailySpend:
-    """One GROUP BY (day, operation, vendor) gives both stacks and the totals."""
-    rows = (
-        _ledger(period)
-        .annotate(day=TruncDate("created_at", tzinfo=UTC))
-        .values("day", "operation_type", "vendor")
-        .annotate(cost=Sum("cost_usd"), calls=Count("id"))
-        .order_by()
-    )
+def spend_per_day(period: DateRange, *, summary: LedgerSummary | None = None) -> DailySpend:
+    """Both stacks and the totals from the (day, operation, vendor) groups."""
+    summary = summary or ledger_summary(period)
     by_operation: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     by_vendor: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     day_totals: dict[date, Decimal] = defaultdict(Decimal)
     calls = 0
-    for row in rows:
-        cost = row["cost"] or Decimal(0)
-        by_operation[row["operation_type"]][row["day"]] += cost
-        by_vendor[row["vendor"]][row["day"]] += cost
-        day_totals[row["day"]] += cost
-        calls += row["calls"]
+    for group in summary.groups:
+        by_operation[group.operation][group.day] += group.cost
+        by_vendor[group.vendor][group.day] += group.cost
+        day_totals[group.day] += group.cost
+        calls += group.calls
     return DailySpend(
         days=period.days,
         by_operation={k: dict(v) for k, v in sorted(by_operation.items())},
@@ -216,7 +270,7 @@ class CallPerformance:
     failures: int
     fallbacks: int  # attempts made on a provider after the first in the chain failed
     cost: Decimal
-    p50_ms: float | None  # of successful attempts
+    p50_ms: float | None  # of successful attempts, from the latency histogram
     p95_ms: float | None
 
     @property
@@ -234,47 +288,36 @@ class CallPerformance:
         return (self.cost / self.calls).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
 
 
-def call_performance(period: DateRange) -> list[CallPerformance]:
-    """Calls, failures, fallbacks, cost and p50/p95 latency per (vendor, operation)."""
-    succeeded = Q(success=True)
-    aggregates: dict[str, Any] = {
-        "calls": Count("id"),
-        "failures": Count("id", filter=Q(success=False)),
-        "fallbacks": Count("id", filter=Q(metadata__hop__gt=1)),
-        "cost": Sum("cost_usd"),
-    }
-    if _postgres():
-        aggregates["pct"] = Percentiles("processing_time_ms", (0.5, 0.95), filter=succeeded)
-    rows = (
-        _ledger(period)
-        .values("vendor", "operation_type")
-        .annotate(**aggregates)
-        .order_by("operation_type", "vendor")
-    )
-    found = []
-    for row in rows:
-        if _postgres():
-            p50, p95 = row["pct"] or (None, None)
-        else:
-            times = list(
-                _ledger(period)
-                .filter(succeeded, vendor=row["vendor"], operation_type=row["operation_type"])
-                .values_list("processing_time_ms", flat=True)
-            )
-            p50, p95 = _quantile(times, 0.5), _quantile(times, 0.95)
-        found.append(
-            CallPerformance(
-                vendor=row["vendor"],
-                operation=row["operation_type"],
-                calls=row["calls"],
-                failures=row["failures"],
-                fallbacks=row["fallbacks"],
-                cost=row["cost"] or Decimal(0),
-                p50_ms=p50,
-                p95_ms=p95,
-            )
+def call_performance(
+    period: DateRange, *, summary: LedgerSummary | None = None
+) -> list[CallPerformance]:
+    """Calls, failures, fallbacks, cost and p50/p95 latency per (vendor, operation): the days'
+    groups added up, their latency histograms merged."""
+    summary = summary or ledger_summary(period)
+    merged: dict[tuple[str, str], LedgerGroup] = {}
+    for group in summary.groups:
+        key = (group.operation, group.vendor)
+        total = merged.get(key)
+        if total is None:
+            total = merged[key] = LedgerGroup(period.first_day, group.operation, group.vendor)
+        total.calls += group.calls
+        total.failures += group.failures
+        total.fallbacks += group.fallbacks
+        total.cost += group.cost
+        histogram_add(total.latency, group.latency)
+    return [
+        CallPerformance(
+            vendor=total.vendor,
+            operation=total.operation,
+            calls=total.calls,
+            failures=total.failures,
+            fallbacks=total.fallbacks,
+            cost=total.cost,
+            p50_ms=histogram_quantile(total.latency, 0.5),
+            p95_ms=histogram_quantile(total.latency, 0.95),
         )
-    return found
+        for _, total in sorted(merged.items())
+    ]
 
 
 @dataclass(frozen=True)
@@ -291,13 +334,30 @@ class FamilySpend:
     is_blocked: bool
 
 
-def top_families(period: DateRange, *, limit: int = 10) -> list[FamilySpend]:
-    rows = list(
-        _ledger(period)
+def top_families(
+    period: DateRange, *, limit: int = 10, summary: LedgerSummary | None = None
+) -> list[FamilySpend]:
+    """The families that spent most: ``FamilyRollup`` for the rolled-up days, the ledger for
+    the others (the same days as ``summary``)."""
+    summary = summary or ledger_summary(period)
+    totals: dict[uuid.UUID | None, list] = defaultdict(lambda: [Decimal(0), 0])
+    rolled = (
+        FamilyRollup.objects.filter(day__in=list(summary.rolled_up))
         .values("user_id")
-        .annotate(cost=Sum("cost_usd"), calls=Count("id"))
-        .order_by("-cost", "user_id")[:limit]
+        .annotate(cost=Sum("cost_usd"), calls=Sum("calls"))
+        .order_by()
     )
+    for row in rolled:
+        totals[row["user_id"]][0] += row["cost"] or Decimal(0)
+        totals[row["user_id"]][1] += row["calls"]
+    if summary.live:
+        live = family_groups(intervals_filter(summary.live))
+        for user_id, (cost, calls) in family_totals(live).items():
+            totals[user_id][0] += cost
+            totals[user_id][1] += calls
+    # Highest spend first; ties by id (None, anonymised rows, after the families).
+    ranked = sorted(totals.items(), key=lambda kv: (-kv[1][0], kv[0] is None, str(kv[0])))
+    rows = [{"user_id": u, "cost": c, "calls": n} for u, (c, n) in ranked[:limit]]
     ids = [r["user_id"] for r in rows]
     accounts = UsageAccount.objects.in_bulk(ids)
     names = dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))
@@ -380,11 +440,18 @@ def story_funnel(period: DateRange) -> StoryFunnel:
     aggregates: dict[str, Any] = {"total": Count("id")}
     for status in StoryStatus:
         aggregates[f"s_{status.value}"] = Count("id", filter=Q(status=status))
-    for stage in Stage:
-        aggregates[f"r_{stage.value}"] = Count(
-            "id", filter=Q(completed_stages__contains=[stage.value])
-        )
+    if _postgres():
+        for stage in Stage:
+            aggregates[f"r_{stage.value}"] = Count(
+                "id", filter=Q(completed_stages__contains=[stage.value])
+            )
     row = stories.aggregate(**aggregates)
+    if not _postgres():  # SQLite has no JSON containment: count the stage lists in Python
+        reached = Counter(
+            stage for stages in stories.values_list("completed_stages", flat=True)
+            for stage in set(stages or ())
+        )  # fmt: skip
+        row.update({f"r_{s.value}": reached[s.value] for s in Stage})
     codes = (
         stories.filter(status=StoryStatus.FAILED)
         .values("failure_code")

@@ -11,13 +11,13 @@ from django.utils.cache import patch_vary_headers
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from mira.throttles import AnonymousConfigThrottle
 from usage.selectors import account_tier
 
 from . import openapi
 from .flags import FlagSubject
 from .registry import PLATFORMS
 from .selectors import client_config, flags_use_segments
+from .throttles import AnonymousConfigThrottle
 
 PLATFORM_HEADER = "X-App-Platform"
 VERSION_HEADER = "X-App-Version"

@@ -109,7 +109,8 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis backend keeping one client per pool (mira/cache.py).
+            "BACKEND": "mira.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "mira",
             # Runtime settings check a stamp here on every read: a Redis outage must fail fast
@@ -124,6 +125,12 @@ else:
             "LOCATION": "mira",
         }
     }
+
+# Each process watches the cache stamps that say "runtime settings / tokens changed" instead of
+# reading them on every request (mira/stamps.py): a change reaches every process within
+# milliseconds, and within MIRA_STAMP_REFRESH_SECONDS even if its notice is lost.
+MIRA_STAMP_WATCH = env.bool("MIRA_STAMP_WATCH", default=bool(REDIS_URL))
+MIRA_STAMP_REFRESH_SECONDS = env.float("MIRA_STAMP_REFRESH_SECONDS", default=1.0)
 
 # django-q2 1.11, as it really behaves (django_q/worker.py, monitor.py, brokers/):
 # - ``timeout``: SIGALRM raises ``TimeoutException`` (a ``SystemExit``, not an ``Exception``)
@@ -223,6 +230,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "mira.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's negotiation, without parsing the usual Accept headers (mira/negotiation.py).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "mira.negotiation.ContentNegotiation",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Throttles (mira/throttles.py) count in the default cache: Redis with REDIS_URL, shared by
@@ -334,6 +343,11 @@ MIRA_METRICS_ALLOWED_NETWORKS = env.list(
 MIRA_READYZ_WORKER_MAX_AGE_SECONDS = env.int("MIRA_READYZ_WORKER_MAX_AGE_SECONDS", default=180)
 MIRA_WORKER_HEARTBEAT_EVERY_MINUTES = env.int("MIRA_WORKER_HEARTBEAT_EVERY_MINUTES", default=1)
 MIRA_OPS_STUCK_MINUTES = env.int("MIRA_OPS_STUCK_MINUTES", default=30)
+# The dashboard's daily rollup of the ledger: how often it is recomputed, how long after
+# midnight a day's rollup is trusted over the live ledger, how far back gaps are filled.
+MIRA_OPS_ROLLUP_EVERY_MINUTES = env.int("MIRA_OPS_ROLLUP_EVERY_MINUTES", default=5)
+MIRA_OPS_ROLLUP_GRACE_MINUTES = env.int("MIRA_OPS_ROLLUP_GRACE_MINUTES", default=10)
+MIRA_OPS_ROLLUP_FILL_DAYS = env.int("MIRA_OPS_ROLLUP_FILL_DAYS", default=31)
 
 LOG_FORMAT = env("LOG_FORMAT", default="text")  # text | json
 LOGGING = {

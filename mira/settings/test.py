@@ -12,6 +12,9 @@ MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="mira-test-media-"))
 Q_SYNC = True
 Q_CLUSTER["sync"] = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tests read the stamps on every request (each test sees exactly the cache it set up); the
+# watch itself is tested with it switched on (mira/tests/test_stamps.py).
+MIRA_STAMP_WATCH = False
 
 # On SQLite the test database is a file, not shared memory: the pipeline's worker threads open
 # their own connections, and a file with WAL and a busy timeout lets them wait for the write

@@ -2,7 +2,10 @@
 story creation per family through usage's one story-request throttle. Each refusal is 429 with
 ``Retry-After``; an idempotent replay of a story request is never throttled."""
 
+import time
+
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
@@ -83,6 +86,27 @@ def test_anonymous_config_reads_are_throttled_per_address(db, monkeypatch):
     signed_in.force_authenticate(UserFactory())
     for _ in range(5):  # signed-in reads are not counted
         assert signed_in.get("/api/v1/config", REMOTE_ADDR="10.0.0.5").status_code == 200
+
+
+def test_a_refusal_says_when_the_oldest_counted_read_leaves_the_window(db, monkeypatch):
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "config_anon", "3/min")
+    anonymous = APIClient()
+    for _ in range(3):
+        assert anonymous.get("/api/v1/config", REMOTE_ADDR="10.0.0.9").status_code == 200
+    refused = anonymous.get("/api/v1/config", REMOTE_ADDR="10.0.0.9")
+    assert_throttled(refused)
+    # The three reads were just now: the first leaves the minute in (almost) a minute.
+    assert 30 <= int(refused["Retry-After"]) <= 60
+
+
+@pytest.mark.skipif(
+    settings.CACHES["default"]["BACKEND"] != "mira.cache.RedisCache",
+    reason="the one-round-trip counter is Redis's",
+)
+def test_a_history_left_by_the_old_throttle_is_replaced_not_an_error(db, monkeypatch):
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "config_anon", "3/min")
+    cache.set("throttle_config_anon_10.0.0.10", [time.time()] * 5, 60)  # DRF's pickled list
+    assert APIClient().get("/api/v1/config", REMOTE_ADDR="10.0.0.10").status_code == 200
 
 
 def test_forwarded_address_counts_only_behind_a_trusted_proxy(db, monkeypatch):

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from ops.services import rollup_refresh
 from ops.tests.seed import ops_user, seed_demo
 from remoteconfig.services import config_set
 
@@ -25,6 +26,7 @@ def test_dashboard_charts_are_present_and_visible(live_server, tmp_path):
     from playwright.sync_api import sync_playwright
 
     seed_demo()
+    rollup_refresh(days=7)  # as the schedule keeps it: the page reads the rollup and a tail
     user = ops_user(username="ops-demo")
     config_set(key="max_stories_in_flight", value=10, author=user, reason="capacity drill")
     client = Client()
