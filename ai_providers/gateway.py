@@ -19,6 +19,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 
 from mira import metrics
+from mira.stamps import watch
 from remoteconfig.cache import pin_with_stamp, pinned, stamp_key
 from remoteconfig.selectors import config_flag, current_environment, provider_enabled
 from usage.selectors import (
@@ -343,17 +344,21 @@ def call(operation: Operation, request: Any, ctx: CallContext) -> Any:
 
 
 def _prefetch(operation: Operation) -> dict[str, Any] | None:
-    """One cache round trip for what every call reads first: the runtime-settings stamp (the
-    call's settings are pinned to it) and the circuit state of each provider on the route."""
+    """One cache round trip for what every call reads first: the circuit state of each
+    provider on the route and, unless this process watches it (``mira.stamps``), the
+    runtime-settings stamp the call's settings are pinned to."""
     environment = current_environment()
-    keys = [stamp_key(environment)]
+    stamp = stamp_key(environment)
+    watched, _ = watch.value(stamp)
+    keys = [] if watched else [stamp]
     for name in get_config().routes[operation].chain:
         keys.extend(resilience.CircuitBreaker(name, operation).state_keys)
     try:
         seen = cache.get_many(keys)
     except Exception:  # Redis errors are not one class; each reader below then asks again
         return None
-    pin_with_stamp(environment, seen.get(keys[0]))
+    if not watched:
+        pin_with_stamp(environment, seen.get(stamp))
     return seen
 
 

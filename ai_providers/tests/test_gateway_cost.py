@@ -33,8 +33,9 @@ REQUEST = StoryRequest(
 # the actual spend on the account and insert the AIOperation ledger row. BEGIN and COMMIT are
 # implicit, so they are no round trips of their own.
 QUERIES_PER_CALL = 2
-# One MGET: the remote-config stamp (the call pins its settings to it) and the circuit
-# breaker's state for every provider on the route. A success on a clean circuit writes nothing.
+# One MGET: the circuit breaker's state for every provider on the route and the remote-config
+# stamp the call pins its settings to (tests read it; a process watching the stamps, as in
+# production with Redis, leaves it out: mira.stamps). A success on a clean circuit writes nothing.
 CACHE_ROUND_TRIPS_PER_CALL = 1
 
 
