@@ -176,6 +176,8 @@ def _plan_chain(
     spend is past the threshold (None when both orders are the same)."""
     chain = []
     for provider in provider_chain(operation, get_config()):
+        if not provider.serves(operation, request):
+            continue  # e.g. the safety judge: the offline rules are no judge
         enabled, reason = provider_enabled(provider.name)
         if enabled:
             chain.append(provider)

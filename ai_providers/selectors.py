@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Sum
 
 from .models import AIOperation
+from .types import Operation
 
 SUM_PLACES = Decimal("0.0001")
 
@@ -52,3 +53,16 @@ def operation_list(*, story_id: uuid.UUID | None = None):
     if story_id is not None:
         qs = qs.filter(story_id=story_id)
     return qs.order_by("created_at")
+
+
+def story_writer_vendor(story_id: uuid.UUID) -> str | None:
+    """The vendor that wrote the story's current text: the latest successful story_generation
+    call of the story (``local`` for the offline storyteller), None before it was written."""
+    return (
+        AIOperation.objects.filter(
+            story_id=story_id, operation_type=Operation.STORY_GENERATION.value, success=True
+        )
+        .order_by("-created_at")
+        .values_list("vendor", flat=True)
+        .first()
+    )

@@ -9,7 +9,7 @@ request such as ``GET /api/v1/config``.
 With ``MIRA_STAMP_WATCH`` on (the default with ``REDIS_URL``), each process runs one daemon
 thread that keeps the current value of every stamp the process has asked for:
 
-- writers set a stamp and publish its name on the ``mira:stamps`` channel in one round trip
+- writers set a stamp and publish its name on the stamps channel in one round trip
   (``stamp_set``); the thread, subscribed to that channel, reads the stamps again as soon as a
   message arrives, so another process sees a change within milliseconds;
 - the thread also reads all its stamps every ``MIRA_STAMP_REFRESH_SECONDS`` (default 1 s), so a
@@ -39,7 +39,15 @@ from django.core.cache import caches
 
 logger = logging.getLogger(__name__)
 
-CHANNEL = "mira:stamps"
+
+def channel(backend) -> str:
+    """The pub/sub channel of ``backend``'s stamps. Redis channels are server-wide, not per
+    database: the name carries the key prefix and the database, so deployments sharing one
+    Redis server do not hear each other."""
+    db = backend._cache._get_connection_pool(True).connection_kwargs.get("db", 0)
+    return f"{backend.make_and_validate_key('stamps')}@{db}"
+
+
 _UNKNOWN = (False, None)
 
 
@@ -127,7 +135,7 @@ class StampWatch:
                 if backend is None:
                     return  # not Redis: readers read the (in-process) cache themselves
                 pubsub = backend._cache.get_client().pubsub()
-                pubsub.subscribe(CHANNEL)
+                pubsub.subscribe(channel(backend))
                 # Subscribed before the first read: a change after that read is heard.
                 deadline = time.monotonic() + 5
                 while (message := pubsub.get_message(timeout=0.5)) is None or (
@@ -170,5 +178,5 @@ def stamp_set(key: str, value: Any) -> None:
     if backend is None:
         caches["default"].set(key, value, timeout=None)
     else:
-        backend.set_and_publish(key, value, CHANNEL)
+        backend.set_and_publish(key, value, channel(backend))
     watch.note(key, value)

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import admin
+from django.db import connection
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -20,7 +21,11 @@ class ReachedStageFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() in Stage.values:
-            return queryset.filter(completed_stages__contains=[self.value()])
+            if connection.vendor == "postgresql":
+                return queryset.filter(completed_stages__contains=[self.value()])
+            # SQLite (the embedded default) has no JSON containment: match the quoted name
+            # in the list's JSON text (stage names are not substrings of each other's quotes).
+            return queryset.filter(completed_stages__icontains=f'"{self.value()}"')
         return queryset
 
 

@@ -339,16 +339,22 @@ def language_label(code: str) -> str:
 
 
 def _voice_languages(options: dict, model: str) -> frozenset[str] | None:
-    """Languages one text-to-speech model can read: its ``languages`` list in
-    ``config/ai_providers.yaml``, else the locale its voice is named after ("en-US-AnaNeural")."""
+    """Languages one text-to-speech model can read, from ``config/ai_providers.yaml``: its
+    ``languages`` list, else the locale its voice is named after ("en-US-AnaNeural"); and in
+    both cases every language its ``voices`` map names a voice for."""
+    codes: set[str] = set()
     listed = options.get("languages")
     if isinstance(listed, list | tuple):
-        return frozenset(c for c in (language_code(str(v)) for v in listed) if c)
-    voice = str(options.get("voice") or model)
-    parts = voice.split("-")
-    if len(parts) >= 3 and parts[0].isalpha() and 2 <= len(parts[0]) <= 3:
-        return frozenset({parts[0].lower()})
-    return None
+        codes |= {c for c in (language_code(str(v)) for v in listed) if c}
+    else:
+        voice = str(options.get("voice") or model)
+        parts = voice.split("-")
+        if len(parts) >= 3 and parts[0].isalpha() and 2 <= len(parts[0]) <= 3:
+            codes.add(parts[0].lower())
+    voices = options.get("voices")
+    if isinstance(voices, dict):
+        codes |= {c for c in (language_code(str(k)) for k in voices) if c}
+    return frozenset(codes) or None
 
 
 def narration_languages() -> frozenset[str]:

@@ -2,8 +2,8 @@
 
 Operations are counted as logical operations (docs/usage.md): one per AI step of the
 pipeline however many vendor calls it takes, so the count is exact: 5 for a drawing or a typed
-idea (look at the drawing or check the idea, write, check, narrate with its word timing, paint
-the cover), 6 for a recorded idea (its transcription too).
+idea (look at the drawing or check the idea, write, check (moderation and the safety judge),
+narrate with its word timing, paint the cover), 6 for a recorded idea (its transcription too).
 
 The cost is deliberately on the high side: for each operation the story will call it
 takes the dearest provider in that operation's chain that has credentials (the gateway may
@@ -42,6 +42,9 @@ WORDS_PER_SECOND = Decimal("2.5")
 PROMPT_TOKENS = 2500  # system + user prompt of story generation, with story-type elements
 IMAGE_ANALYSIS_TOKENS_IN, IMAGE_ANALYSIS_TOKENS_OUT = 2000, 700
 AUDIO_INPUT_SECONDS = Decimal(120)
+# The safety judge (prompts/system/content_safety.yaml): its instructions, and the verdict's
+# max_tokens.
+JUDGE_PROMPT_TOKENS, JUDGE_VERDICT_TOKENS = 800, 400
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,19 @@ def story_estimate(*, story_length: str, input_kind: str, paid_cover: bool = Tru
             1,
             1,
         ),
-        ("content_safety", {"input_token": story_chars / 3, "request": one}, 1, 1),
+        # Checking the story is one logical operation: vendor moderation of the story, then
+        # the LLM safety judge (its prompt, the story, a verdict of at most max_tokens).
+        ("content_safety", {"input_token": story_tokens, "request": one}, 1, 1),
+        (
+            "content_safety",
+            {
+                "input_token": JUDGE_PROMPT_TOKENS + story_tokens,
+                "output_token": Decimal(JUDGE_VERDICT_TOKENS),
+                "request": one,
+            },
+            1,
+            0,
+        ),
         (
             "text_to_speech",
             {"character": story_chars / narration_calls, "request": one},

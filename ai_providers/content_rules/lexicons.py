@@ -63,6 +63,9 @@ class Lexicon:
     strict_terms: dict[str, tuple[str, ...]]  # only when the text is declared this language
     allow_terms: tuple[str, ...]
     allow_patterns: tuple[str, ...]
+    # Blanked only when the text is declared this language: a word of this language that
+    # folds onto another language's bad word (German "aß" folds to "ass").
+    strict_allow_terms: tuple[str, ...] = ()
     creatures: dict[str, frozenset[str]] = field(default_factory=dict)
     personal_data: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -141,9 +144,15 @@ def parse_lexicon(data: Any, where: str) -> Lexicon:
             raise LexiconError(f"{at}: unknown category")
         strict[category] = tuple(fold_term(t) for t in _strings(words, at))
     allow = data.get("allow") or {}
-    if not isinstance(allow, dict) or set(allow) - {"terms", "patterns"}:
-        raise LexiconError(f"{where}.allow: expected a mapping with terms and/or patterns")
+    if not isinstance(allow, dict) or set(allow) - {"terms", "patterns", "only_this_language"}:
+        raise LexiconError(
+            f"{where}.allow: expected a mapping with terms, patterns and/or only_this_language"
+        )
     allow_terms = tuple(fold_term(t) for t in _strings(allow.get("terms"), f"{where}.allow.terms"))
+    strict_allow = tuple(
+        fold_term(t)
+        for t in _strings(allow.get("only_this_language"), f"{where}.allow.only_this_language")
+    )
     allow_patterns = tuple(
         expand(p, f"{where}.allow.patterns[{i}]")
         for i, p in enumerate(_strings(allow.get("patterns"), f"{where}.allow.patterns"))
@@ -169,6 +178,7 @@ def parse_lexicon(data: Any, where: str) -> Lexicon:
         strict_terms=strict,
         allow_terms=allow_terms,
         allow_patterns=allow_patterns,
+        strict_allow_terms=strict_allow,
         creatures=creatures,
         personal_data=personal,
     )
@@ -252,7 +262,8 @@ def languages() -> tuple[str, ...]:
 
 @lru_cache(maxsize=32)
 def matchers(language: str | None) -> Matchers:
-    """Every language's rules, plus the declared language's own-language-only words."""
+    """Every language's rules, plus the declared language's own-language-only words and its
+    own-language-only allowed words."""
     all_lexicons = lexicons()
     plain: dict[str, str] = {}
     deob: dict[str, str] = {}
@@ -278,6 +289,8 @@ def matchers(language: str | None) -> Matchers:
     personal: dict[str, tuple[str, ...]] = {}
     for lexicon in all_lexicons.values():
         allow_terms += [_term_regex(t, joined=False) for t in lexicon.allow_terms]
+        if language == lexicon.language:
+            allow_terms += [_term_regex(t, joined=False) for t in lexicon.strict_allow_terms]
         allow_patterns += list(lexicon.allow_patterns)
         for key, words in lexicon.creatures.items():
             creatures[key] = creatures.get(key, frozenset()) | words

@@ -1,4 +1,5 @@
-"""Anthropic: the Messages API for stories and for describing drawings (image blocks).
+"""Anthropic: the Messages API for stories, for describing drawings (image blocks) and as the
+story safety judge (Anthropic has no moderation endpoint, so it only judges).
 
 Translation only; the SDK's retries are off (``max_retries=0``), the gateway retries. The only
 user identifier sent is ``metadata.user_id``, the salted hash (Anthropic's one metadata field).
@@ -18,12 +19,15 @@ from ..types import (
     ImageAnalysisRequest,
     ImageAnalysisResult,
     Operation,
+    SafetyRequest,
+    SafetyResult,
     StoryRequest,
     StoryResult,
     Usage,
 )
 from .base import Provider, VendorCall
 from .common import (
+    judge_result,
     malformed,
     require,
     split_title,
@@ -48,7 +52,11 @@ _BODY_ONLY = ("temperature", "top_p", "top_k")
 
 class AnthropicProvider(Provider):
     name = VENDOR
-    capabilities = frozenset({Operation.STORY_GENERATION, Operation.IMAGE_RECOGNITION})
+    capabilities = frozenset(
+        {Operation.STORY_GENERATION, Operation.IMAGE_RECOGNITION, Operation.CONTENT_SAFETY}
+    )
+    moderates = False
+    judges_safety = True
     sendable_parameters = {
         Operation.STORY_GENERATION: _MESSAGE_PARAMETERS,
         Operation.IMAGE_RECOGNITION: _MESSAGE_PARAMETERS,
@@ -80,6 +88,7 @@ class AnthropicProvider(Provider):
         content: Any,
         max_tokens: int,
         params: dict[str, Any] | None = None,
+        prefill: str = "",
     ) -> tuple[str, Usage, str]:
         params = dict(params or {})
         max_tokens = int(params.pop("max_tokens", max_tokens))
@@ -93,11 +102,15 @@ class AnthropicProvider(Provider):
             kwargs["system"] = system
         if call.user_hash:
             kwargs["metadata"] = {"user_id": call.user_hash}
+        messages: list[dict[str, Any]] = [{"role": "user", "content": content}]
+        if prefill:
+            # The reply continues this assistant turn (Anthropic's way to pin a format).
+            messages.append({"role": "assistant", "content": prefill})
         try:
             response = self.client.messages.create(
                 model=call.model.model,
                 max_tokens=max_tokens,
-                messages=[{"role": "user", "content": content}],
+                messages=messages,
                 timeout=call.timeout,
                 **kwargs,
             )
@@ -123,7 +136,7 @@ class AnthropicProvider(Provider):
                 input_tokens += value
         model = getattr(response, "model", None)
         return (
-            "".join(texts),
+            prefill + "".join(texts),
             Usage(input_tokens=input_tokens, output_tokens=output_tokens, requests=1),
             model if isinstance(model, str) and model else call.model.model,
         )
@@ -141,6 +154,26 @@ class AnthropicProvider(Provider):
         if not text:
             raise malformed(VENDOR, "the story is empty")
         return StoryResult(title=title, text=text, usage=usage, model=model)
+
+    def check_safety(self, request: SafetyRequest, call: VendorCall) -> SafetyResult:
+        """The LLM safety judge (prompts/system/content_safety.yaml): a JSON verdict, the reply
+        pinned to JSON by starting the assistant turn with ``{``. Plain moderation requests are
+        never routed here (``moderates`` is False)."""
+        if not request.judge:
+            raise ProviderError(
+                "Anthropic has no moderation endpoint; it only judges stories.",
+                code="unsupported_request",
+                fallback=True,
+            )
+        reply, usage, model = self._message(
+            call,
+            system=request.system_prompt,
+            content=request.user_prompt,
+            max_tokens=request.max_tokens,
+            params={"temperature": 0.0},
+            prefill="{",
+        )
+        return judge_result(reply, usage, model)
 
     def analyse_image(self, request: ImageAnalysisRequest, call: VendorCall) -> ImageAnalysisResult:
         if request.mime_type not in IMAGE_TYPES:

@@ -54,6 +54,11 @@ class Provider:
     # Prompt parameters (``parameters.<vendor>`` in a prompt file) this adapter sends, per
     # operation; check_prompts reports a declared parameter that is not here.
     sendable_parameters: ClassVar[dict[Operation, frozenset[str]]] = {}
+    # The two kinds of content_safety request (types.SafetyRequest): plain moderation of a text,
+    # and the LLM safety judge (a request with a system prompt). Mira's rules and OpenAI's
+    # moderation endpoint moderate; only a provider with a chat model can judge.
+    moderates: ClassVar[bool] = True
+    judges_safety: ClassVar[bool] = False
 
     def __init__(self, settings: ProviderSettings) -> None:
         self.settings = settings
@@ -67,6 +72,14 @@ class Provider:
 
     def supports(self, operation: Operation) -> bool:
         return operation in self.capabilities and operation in self.settings.models
+
+    def serves(self, operation: Operation, request: Any) -> bool:
+        """Whether this provider can serve this request of an operation it supports: a judge
+        request never goes to a provider that cannot judge (its answer would be no verdict),
+        nor a moderation request to one that only judges."""
+        if operation is Operation.CONTENT_SAFETY and isinstance(request, SafetyRequest):
+            return self.judges_safety if request.judge else self.moderates
+        return True
 
     def invoke(self, operation: Operation, request: Any, call: VendorCall) -> Any:
         return getattr(self, OPERATION_METHODS[operation])(request, call)

@@ -170,6 +170,16 @@ def _asks_for_json(body: Any) -> bool:
     )
 
 
+def _prefill(body: Any) -> str:
+    """The assistant turn an Anthropic request ends with (the reply continues it), or ""."""
+    messages = body.get("messages") if isinstance(body, dict) else None
+    if not isinstance(messages, list) or not messages or not isinstance(messages[-1], dict):
+        return ""
+    last = messages[-1]
+    content = last.get("content")
+    return content if last.get("role") == "assistant" and isinstance(content, str) else ""
+
+
 class FakeVendor:
     """The server plus its scripts and recordings. Thread-safe; one per test session."""
 
@@ -183,6 +193,8 @@ class FakeVendor:
         # judge's call (``fake.queue("openai.judge", Reply(content='{"flagged": true, ...}'))``).
         ("POST", r"(/v1)?/chat/completions#judge"): "openai.judge",
         ("POST", r"/v1/messages"): "anthropic.messages",
+        # Likewise a message whose assistant turn is started with "{": Anthropic's safety judge.
+        ("POST", r"/v1/messages#judge"): "anthropic.judge",
         ("POST", r"/token"): "google.token",
         ("POST", r"/v1beta1/text:synthesize"): "google.tts",
         ("POST", r"/v1/images:annotate"): "google.vision",
@@ -395,6 +407,12 @@ class FakeVendor:
             }
         )
 
+    def _ok_anthropic_judge(self, req: Recorded, f: dict) -> tuple[int, dict, bytes]:
+        # The reply continues the prefilled "{", as the real API's does.
+        content = f.get("content", json.dumps({"flagged": False, "categories": [], "reasons": []}))
+        prefill = _prefill(req.json)
+        return self._ok_anthropic_messages(req, {**f, "content": content.removeprefix(prefill)})
+
     def _ok_google_token(self, req: Recorded, f: dict) -> tuple[int, dict, bytes]:
         return self._json(
             {"access_token": "fake-google-token", "expires_in": 3600, "token_type": "Bearer"}
@@ -585,6 +603,8 @@ def _handler_for(fake: FakeVendor) -> type[BaseHTTPRequestHandler]:
                 recorded.form = _parse_form(content_type, body)
             if endpoint == "openai.chat" and _asks_for_json(recorded.json):
                 recorded.endpoint = endpoint = "openai.judge"
+            if endpoint == "anthropic.messages" and _prefill(recorded.json).startswith("{"):
+                recorded.endpoint = endpoint = "anthropic.judge"
             fake._record(recorded)
 
             behaviour = fake._next(endpoint)

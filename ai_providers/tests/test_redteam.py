@@ -100,6 +100,15 @@ def test_own_language_words_only_count_in_that_language():
     assert check_text("Il y a du sang partout", "fr").flagged
 
 
+def test_own_language_allowed_words_only_pass_in_that_language():
+    # German "aß" (ate) folds to "ass": fine in German, still the English word elsewhere.
+    assert not check_text("Mia aß einen Apfel und lachte.", "de").flagged
+    assert not check_text("Dann aß der Drache den ganzen Kuchen auf.", "de").flagged
+    assert check_text("Mia aß einen Apfel.", "en").flagged
+    assert check_text("He kicked his ass.", "en").flagged
+    assert check_text("Mia ist ein Arsch.", "de").flagged  # the German word is still caught
+
+
 def test_avoid_topics_are_reported():
     result = check_text("They splashed in the puddles by the waves.", avoid_topics=["puddle"])
     assert result.categories == ("avoid_topic",)

@@ -8,6 +8,7 @@ import av
 import numpy as np
 import pytest
 
+from ai_providers.tests.conftest import vendors  # noqa: F401  (fixture)
 from mira.errors import InvalidInput
 from stories.audio import (
     LanguageChoice,
@@ -199,3 +200,13 @@ def test_a_language_no_voice_reads_is_told_in_the_familys_language_with_a_warnin
     choice = story_language(detected="yoruba", family_language="fr")
     assert choice.language == "fr" and choice.detected == "yo"
     assert "Yoruba" in choice.warning and "French" in choice.warning
+
+
+@pytest.mark.django_db
+def test_with_every_vendor_keyed_the_voices_maps_count(vendors):  # noqa: F811
+    # Google and Azure name one voice per language in `voices` (no `languages` list): those
+    # languages count, not only the locale of the default voice, so a Spanish recorded idea
+    # is told in Spanish when OpenAI, Google, Azure and espeak all have a Spanish voice.
+    assert {"en", "es", "fr", "de"} <= narration_languages()
+    assert "yo" not in narration_languages()
+    assert story_language(detected="spanish", family_language="en") == LanguageChoice("es", "es")

@@ -7,7 +7,8 @@ import uuid
 from typing import Any
 
 from ai_providers import gateway
-from ai_providers.selectors import operation_list
+from ai_providers.errors import ProviderUnavailable, StageBudgetExceeded
+from ai_providers.selectors import operation_list, story_writer_vendor
 from ai_providers.types import Operation, SafetyRequest, StoryContext, StoryRequest
 from experiments.selectors import analytics_for_story
 from experiments.services import exposure_close, exposure_open, prompt_choice_for
@@ -209,10 +210,17 @@ def generate_story(story_id: uuid.UUID) -> None:
 
 
 def _judge_findings(story: Story, avoid_topics: tuple[str, ...]) -> list[str]:
-    """The LLM safety judge's reasons against this story (prompts/system/content_safety.yaml),
-    when a vendor serves content_safety; offline there is no judge (the rules ran already).
-    An unclear reply counts as flagged (``judge_unclear``); a judge that fell back to the
-    offline rules fails the story with ``safety_judge_unavailable``: never delivered unjudged."""
+    """The LLM safety judge's reasons against this story (prompts/system/content_safety.yaml).
+
+    Every story an AI vendor wrote is judged, whatever the routing (cheapest providers forced,
+    a free family past its threshold): the judge chain holds only providers that can judge. A
+    story from the offline storyteller has no judge: it is composed from vetted content only,
+    and the rules ran already. An unclear reply counts as flagged (``judge_unclear``); a vendor
+    story with no judge configured, or whose judges all failed, fails with
+    ``safety_judge_unavailable``: never delivered unjudged."""
+    writer = story_writer_vendor(story.id)
+    if writer in (None, "local"):
+        return []
     text = f"{story.title}\n\n{story.text}"
     avoided = (
         f"\n\nTopics the parent asked to avoid: {', '.join(avoid_topics)}" if avoid_topics else ""
@@ -228,12 +236,23 @@ def _judge_findings(story: Story, avoid_topics: tuple[str, ...]) -> list[str]:
     )
     ctx = call_context(story, Stage.CHECK_SAFETY, prompt.version)
     if not gateway.vendor_in_chain(Operation.CONTENT_SAFETY, request, ctx):
-        return []
-    verdict = gateway.call(Operation.CONTENT_SAFETY, request, ctx)
+        raise StoryFailed(
+            f"The story was written by {writer}, and no safety judge is configured or "
+            "switched on to review it.",
+            code="safety_judge_unavailable",
+        )
+    try:
+        verdict = gateway.call(Operation.CONTENT_SAFETY, request, ctx)
+    except StageBudgetExceeded:
+        raise
+    except ProviderUnavailable as exc:
+        raise StoryFailed(
+            "The story could not be given its safety review: every safety judge failed.",
+            code="safety_judge_unavailable",
+        ) from exc
     if not verdict.judged:
         raise StoryFailed(
-            "The story could not be given its safety review.",
-            code="safety_judge_unavailable",
+            "The story could not be given its safety review.", code="safety_judge_unavailable"
         )
     return list(verdict.reasons) if verdict.flagged else []
 
