@@ -120,9 +120,12 @@ def _drop_broken_connection() -> None:
     Django only does this between requests and tasks; without it the release below fails
     too and the story waits for its lease to lapse. If the database is still away, that
     second try fails as well and the reaper re-runs the story once it is back."""
-    if connection.connection is not None and not connection.in_atomic_block:
-        if not connection.is_usable():
-            connection.close()
+    if (
+        connection.connection is not None
+        and not connection.in_atomic_block
+        and not connection.is_usable()
+    ):
+        connection.close()
 
 
 def run(story_id: uuid.UUID, *, progress: Progress | None = None) -> Story:
