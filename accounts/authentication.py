@@ -133,6 +133,19 @@ class CachedTokenAuthentication(TokenAuthentication):
     """DRF's ``Authorization: Token <key>``, answered from the process's copy when the auth
     stamp is unchanged. Refusals (unknown token, inactive user) are never cached."""
 
+    def authenticate(self, request):
+        # DRF reads the header through ``request.headers``, which builds a dict of every
+        # header first. No header, or the plain ``Token <letters and digits>`` form, is read
+        # from ``META`` here with the same outcome; anything else gets DRF's own parsing and
+        # error messages.
+        header = getattr(request, "_request", request).META.get("HTTP_AUTHORIZATION")
+        if not header:
+            return None
+        scheme, _, key = header.partition(" ")
+        if scheme.lower() == self.keyword.lower() and key.isascii() and key.isalnum():
+            return self.authenticate_credentials(key)
+        return super().authenticate(request)
+
     def authenticate_credentials(self, key: str):
         stamp = _read_stamp()
         if stamp is not None:

@@ -21,6 +21,11 @@ from .throttles import AnonymousConfigThrottle
 
 PLATFORM_HEADER = "X-App-Platform"
 VERSION_HEADER = "X-App-Version"
+# Read from ``META`` directly: ``request.headers`` builds a dict of every header first.
+_PLATFORM_META = "HTTP_X_APP_PLATFORM"
+_VERSION_META = "HTTP_X_APP_VERSION"
+_IF_NONE_MATCH_META = "HTTP_IF_NONE_MATCH"
+VARY = ("Authorization", "Cookie", PLATFORM_HEADER, VERSION_HEADER)
 # The app revalidates every time (cheap: a 304 with no body); an ETag makes it safe to keep.
 CACHE_CONTROL = "private, no-cache"
 
@@ -28,8 +33,9 @@ CACHE_CONTROL = "private, no-cache"
 def request_subject(request) -> FlagSubject:
     """Who the flags are evaluated for. Tier and groups (two queries) are looked up only when
     a flag rule in force targets segments; otherwise no rule can tell them apart."""
-    platform = (request.headers.get(PLATFORM_HEADER) or "").strip().lower()
-    version = (request.headers.get(VERSION_HEADER) or "").strip()[:20]
+    meta = request.META
+    platform = (meta.get(_PLATFORM_META) or "").strip().lower()
+    version = (meta.get(_VERSION_META) or "").strip()[:20]
     user = request.user
     if user is None or not user.is_authenticated:
         return FlagSubject(platform=platform if platform in PLATFORMS else "", app_version=version)
@@ -56,22 +62,36 @@ def etag_matches(header: str, etag: str) -> bool:
     return any(c == "*" or c.removeprefix("W/") == etag for c in candidates)
 
 
+_ALLOW_ANY = [AllowAny()]
+_AUTHENTICATORS = None
+
+
 class ClientConfigApi(APIView):
     # Before sign-in the app still needs maintenance mode and the minimum version; flags for
     # an anonymous caller are those rolled out to everyone.
     permission_classes = [AllowAny]
     throttle_classes = [AnonymousConfigThrottle]
 
+    def get_permissions(self):
+        return _ALLOW_ANY  # stateless: one instance serves every request
+
+    def get_authenticators(self):
+        # The project's default classes (token, session), stateless: built once per process.
+        global _AUTHENTICATORS
+        if _AUTHENTICATORS is None:
+            _AUTHENTICATORS = super().get_authenticators()
+        return _AUTHENTICATORS
+
     @openapi.client_config
     def get(self, request):
         # Both answers come from the per-snapshot copy (``client_config``): the 304 compares
         # one string, the 200 sends bytes rendered once per snapshot and subject.
         config = client_config(request_subject(request))
-        if etag_matches(request.headers.get("If-None-Match", ""), config.etag):
+        if etag_matches(request.META.get(_IF_NONE_MATCH_META, ""), config.etag):
             response = HttpResponse(status=304)
         else:
             response = HttpResponse(config.content, content_type="application/json")
         response["ETag"] = config.etag
         response["Cache-Control"] = CACHE_CONTROL
-        patch_vary_headers(response, ("Authorization", "Cookie", PLATFORM_HEADER, VERSION_HEADER))
+        patch_vary_headers(response, VARY)
         return response

@@ -79,3 +79,20 @@ def test_a_setting_change_reaches_the_cached_config_answer(token_client):
     changed = client.get(URL, headers={"If-None-Match": first["ETag"]})
     assert changed.status_code == 200
     assert changed.json()["config"]["maintenance_message"] == "Back soon"
+
+
+@pytest.mark.parametrize("header", ["Token", "Token two parts", "Token ünïcode", "token  x"])
+def test_a_malformed_token_header_is_refused_with_a_reason(token_client, header):
+    client, _user, _token = token_client
+    client.credentials(HTTP_AUTHORIZATION=header)
+    response = client.get("/api/v1/kids/")
+    assert response.status_code == 401
+    assert response.json()["code"]
+
+
+def test_the_scheme_is_case_insensitive_and_other_schemes_are_not_ours(token_client):
+    client, _user, token = token_client
+    client.credentials(HTTP_AUTHORIZATION=f"token {token.key}")
+    assert client.get("/api/v1/kids/").status_code == 200
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.key}")
+    assert client.get("/api/v1/kids/").status_code in (401, 403)

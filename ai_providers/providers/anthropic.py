@@ -27,7 +27,7 @@ from ..types import (
 )
 from .base import Provider, VendorCall
 from .common import (
-    judge_verdict,
+    judge_result,
     malformed,
     require,
     split_title,
@@ -173,15 +173,7 @@ class AnthropicProvider(Provider):
             params={"temperature": 0.0},
             prefill="{",
         )
-        flagged, categories, reasons = judge_verdict(reply)
-        return SafetyResult(
-            flagged=flagged,
-            categories=categories,
-            reasons=reasons,
-            usage=usage,
-            judged=True,
-            model=model,
-        )
+        return judge_result(reply, usage, model)
 
     def analyse_image(self, request: ImageAnalysisRequest, call: VendorCall) -> ImageAnalysisResult:
         if request.mime_type not in IMAGE_TYPES:

@@ -14,7 +14,7 @@ from types import ModuleType
 from typing import Any
 
 from ..errors import ProviderError
-from ..types import StoryRequest
+from ..types import SafetyResult, StoryRequest, Usage
 
 # 408/409 (lock contention), 425, 429 and every 5xx (529 is Anthropic's "overloaded") are worth
 # another try; other 4xx mean the request itself was refused.
@@ -213,3 +213,16 @@ def judge_verdict(reply: str) -> tuple[bool, tuple[str, ...], tuple[str, ...]]:
     if not reasons:
         return True, tuple(categories), (f"safety review: {', '.join(categories) or 'flagged'}",)
     return True, tuple(categories), tuple(f"safety review: {r}" for r in reasons)
+
+
+def judge_result(reply: str, usage: Usage, model: str) -> SafetyResult:
+    """The judge's verdict (``judge_verdict``) as the result of a content_safety call."""
+    flagged, categories, reasons = judge_verdict(reply)
+    return SafetyResult(
+        flagged=flagged,
+        categories=categories,
+        reasons=reasons,
+        usage=usage,
+        judged=True,
+        model=model,
+    )

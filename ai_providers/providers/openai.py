@@ -37,7 +37,7 @@ from ..types import (
 )
 from .base import Provider, VendorCall
 from .common import (
-    judge_verdict,
+    judge_result,
     language_voice,
     malformed,
     require,
@@ -236,15 +236,7 @@ class OpenAIProvider(Provider):
             0.0,
             {"response_format": {"type": "json_object"}},
         )
-        flagged, categories, reasons = judge_verdict(content)
-        return SafetyResult(
-            flagged=flagged,
-            categories=categories,
-            reasons=reasons,
-            usage=usage,
-            judged=True,
-            model=model,
-        )
+        return judge_result(content, usage, model)
 
     def synthesize_speech(self, request: SpeechRequest, call: VendorCall) -> SpeechResult:
         text = speakable_text(request.text)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django_q.exceptions import TimeoutException
 
@@ -114,6 +114,20 @@ def _store(story_id: uuid.UUID) -> None:
     story_hold_close(story_id=story_id, user_id=story.owner_id, outcome="ready")
 
 
+def _drop_broken_connection() -> None:
+    """After a database error, close this thread's connection if it is dead (the server went
+    away, a failover, a killed backend), so recording the failed attempt opens a new one.
+    Django only does this between requests and tasks; without it the release below fails
+    too and the story waits for its lease to lapse. If the database is still away, that
+    second try fails as well and the reaper re-runs the story once it is back."""
+    if (
+        connection.connection is not None
+        and not connection.in_atomic_block
+        and not connection.is_usable()
+    ):
+        connection.close()
+
+
 def run(story_id: uuid.UUID, *, progress: Progress | None = None) -> Story:
     """Run (or resume) the pipeline; returns the story in its final or current state."""
     owner = new_owner()
@@ -140,7 +154,9 @@ def run(story_id: uuid.UUID, *, progress: Progress | None = None) -> Story:
             story_id, TASK_TIMEOUT_CODE, "Making this story took longer than it is allowed to."
         )
         raise
-    except Exception:
+    except Exception as exc:
+        if isinstance(exc, DatabaseError):
+            _drop_broken_connection()
         attempts = Story.objects.values_list("attempts", flat=True).get(pk=story_id)
         if attempts >= MAX_ATTEMPTS:
             logger.exception("story failed for good", extra={"story_id": str(story_id)})

@@ -12,8 +12,9 @@ import pytest
 
 from ai_providers.models import AIOperation
 from ai_providers.providers.common import JUDGE_UNCLEAR, judge_verdict
-from ai_providers.tests.conftest import vendors  # noqa: F401  (fixture)
+from ai_providers.tests.conftest import route, vendors  # noqa: F401  (fixture)
 from ai_providers.tests.fakevendor import Fail, Malformed, Reply
+from ai_providers.types import Operation
 from stories import pipeline
 from stories.models import InputKind, ParentPreferences, Stage, Story, StoryStatus
 from stories.tests.factories import KidFactory
@@ -229,9 +230,6 @@ def test_a_vendor_story_is_judged_even_when_cheapest_providers_are_forced(
     settings,
     tmp_path,
 ):
-    from ai_providers.tests.conftest import route
-    from ai_providers.types import Operation
-
     route(settings, tmp_path, Operation.STORY_GENERATION, ["openai"])
     _switch("force_cheapest_providers", True)
     vendors.queue("openai.judge", verdict(GROOMING))
@@ -246,9 +244,6 @@ def test_a_vendor_story_is_judged_even_when_cheapest_providers_are_forced(
 
 
 def test_anthropic_judges_when_openai_is_switched_off(vendors, settings, tmp_path):  # noqa: F811
-    from ai_providers.tests.conftest import route
-    from ai_providers.types import Operation
-
     route(settings, tmp_path, Operation.STORY_GENERATION, ["anthropic", "local"])
     _switch("providers.openai", {"enabled": False, "reason": "outage"})
     vendors.queue("anthropic.judge", verdict(GROOMING))
@@ -278,9 +273,6 @@ def test_a_vendor_story_with_no_judge_configured_is_not_delivered(
     settings,
     tmp_path,
 ):
-    from ai_providers.tests.conftest import route
-    from ai_providers.types import Operation
-
     route(settings, tmp_path, Operation.STORY_GENERATION, ["anthropic"])
     route(settings, tmp_path, Operation.CONTENT_SAFETY, ["local"])
     story = pipeline.run(text_story().id)

@@ -36,6 +36,7 @@ from .operations import (
 )
 from .reservations import (
     Reservation,
+    RowInsert,
     budget_release,
     budget_reserve,
     budget_settle,
@@ -49,6 +50,7 @@ __all__ = [
     "SUM_PLACES",
     "ZERO",
     "Reservation",
+    "RowInsert",
     "StoryHold",
     "account_block",
     "account_counters_reset",
