@@ -15,13 +15,28 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import transaction
+from django.core.cache import cache
+from django.db import connection, transaction
 
 from mira import metrics
-from remoteconfig.cache import pinned
-from remoteconfig.selectors import config_flag, provider_enabled
-from usage.selectors import ROUTING_CHEAPEST, ROUTING_QUALITY, routing_policy
-from usage.services import budget_release, budget_reserve, budget_settle
+from mira.stamps import watch
+from remoteconfig.cache import pin_with_stamp, pinned, stamp_key
+from remoteconfig.selectors import config_flag, current_environment, provider_enabled
+from usage.selectors import (
+    ROUTING_BY_SPEND,
+    ROUTING_CHEAPEST,
+    ROUTING_QUALITY,
+    free_tier_spend_over,
+    free_tier_threshold,
+    routing_plan,
+)
+from usage.services import (
+    Reservation,
+    RowInsert,
+    budget_release,
+    budget_reserve,
+    budget_settle,
+)
 
 from . import pricing, resilience
 from .config import get_config
@@ -72,7 +87,7 @@ def _sizes(usage: Usage) -> tuple[int | None, int | None, str]:
     return None, None, ""
 
 
-def _record(
+def _ledger_row(
     *,
     operation: Operation,
     provider: Provider,
@@ -85,10 +100,11 @@ def _record(
     error: ProviderError | None = None,
     extra: dict[str, Any] | None = None,
 ) -> AIOperation:
+    """The ``AIOperation`` row of one attempt, not saved yet."""
     input_size, output_size, unit = _sizes(usage) if usage else (None, None, "")
     metadata: dict[str, Any] = {"size_unit": unit} if unit else {}
     metadata.update(extra or {})
-    row = AIOperation.objects.create(
+    return AIOperation(
         user_id=ctx.user_id,
         operation_type=operation.value,
         vendor=provider.name,
@@ -107,8 +123,26 @@ def _record(
         attempt=attempt,
         metadata=metadata,
     )
+
+
+def _record(**fields: Any) -> AIOperation:
+    row = _ledger_row(**fields)
+    row.save(force_insert=True)
     metrics.ai_attempt_recorded(row)
     return row
+
+
+_LEDGER_FIELDS = tuple(AIOperation._meta.concrete_fields)
+
+
+def _ledger_insert(row: AIOperation) -> RowInsert:
+    """``row`` as the INSERT the settle writes with it (defaults and ``created_at`` filled in,
+    values prepared for the database as ``Model.save`` would)."""
+    return RowInsert(
+        table=AIOperation._meta.db_table,
+        columns=tuple(f.column for f in _LEDGER_FIELDS),
+        values=tuple(f.get_db_prep_save(f.pre_save(row, True), connection) for f in _LEDGER_FIELDS),
+    )
 
 
 def logical_operation_key(operation: Operation, ctx: CallContext) -> str:
@@ -134,9 +168,12 @@ def _out_of_budget(operation: Operation, ctx: CallContext, failures: list[str]) 
     raise StageBudgetExceeded(detail + ".", extra={"failures": failures})
 
 
-def pick_provider_chain(operation: Operation, request: Any, ctx: CallContext) -> list[Provider]:
-    """Configured, switched-on providers for ``operation``, ordered by the user's strategy:
-    cheapest first, best first, or the configured order (balanced)."""
+def _plan_chain(
+    operation: Operation, request: Any, ctx: CallContext
+) -> tuple[list[Provider], list[Provider] | None]:
+    """The switched-on providers for ``operation`` in the user's order, and, when today's
+    spend decides the order (a free family), the cheapest-first order to use instead once the
+    spend is past the threshold (None when both orders are the same)."""
     chain = []
     for provider in provider_chain(operation, get_config()):
         if not provider.serves(operation, request):
@@ -148,26 +185,68 @@ def pick_provider_chain(operation: Operation, request: Any, ctx: CallContext) ->
             logger.info(
                 "provider switched off by ops", extra={"vendor": provider.name, "reason": reason}
             )
-    policy = routing_policy(user_id=ctx.user_id, tier=ctx.tier, operation=operation.value)
+    policy = routing_plan(tier=ctx.tier, operation=operation.value)
     if policy.free_only:
         chain = [
             p
             for p in chain
             if pricing.estimate_cost(p.settings.models[operation], operation, request) == 0
         ]
-    if policy.strategy == ROUTING_CHEAPEST:
+    if policy.strategy in (ROUTING_CHEAPEST, ROUTING_BY_SPEND):
         # sorted() is stable: equal prices keep the configured order.
-        chain.sort(
-            key=lambda p: pricing.estimate_cost(p.settings.models[operation], operation, request)
+        cheapest = sorted(
+            chain,
+            key=lambda p: pricing.estimate_cost(p.settings.models[operation], operation, request),
         )
-    elif policy.strategy == ROUTING_QUALITY:
+        if policy.strategy == ROUTING_CHEAPEST:
+            return cheapest, None
+        return chain, (None if cheapest == chain else cheapest)
+    if policy.strategy == ROUTING_QUALITY:
         chain.sort(key=lambda p: -p.settings.quality_rank)
+    return chain, None
+
+
+def pick_provider_chain(operation: Operation, request: Any, ctx: CallContext) -> list[Provider]:
+    """Configured, switched-on providers for ``operation``, ordered by the user's strategy:
+    cheapest first, best first, or the configured order (balanced)."""
+    chain, cheapest = _plan_chain(operation, request, ctx)
+    if cheapest is not None and free_tier_spend_over(user_id=ctx.user_id):
+        return cheapest
     return chain
 
 
 def vendor_in_chain(operation: Operation, request: Any, ctx: CallContext) -> bool:
     """Whether a vendor (not only Mira's offline ``local`` provider) would serve this call."""
     return any(p.name != "local" for p in pick_provider_chain(operation, request, ctx))
+
+
+def _reserve(
+    operation: Operation,
+    provider: Provider,
+    request: Any,
+    ctx: CallContext,
+    *,
+    if_over: Provider | None = None,
+) -> Reservation:
+    """Reserve ``provider``'s worst case for this call; with ``if_over``, that provider's
+    instead when the family's spend today is past the free tier's threshold."""
+    estimate = pricing.estimate_cost(provider.settings.models[operation], operation, request)
+    over: dict[str, Any] = {}
+    if if_over is not None:
+        over = {
+            "spent_over": free_tier_threshold(),
+            "amount_if_over": pricing.estimate_cost(
+                if_over.settings.models[operation], operation, request
+            ),
+        }
+    return budget_reserve(
+        user_id=ctx.user_id,
+        amount_usd=estimate,
+        purpose=operation.value,
+        story_id=ctx.story_id,
+        operation_key=logical_operation_key(operation, ctx),
+        **over,
+    )
 
 
 def _attempt(
@@ -179,17 +258,13 @@ def _attempt(
     timeout: float,
     attempt: int,
     extra: dict[str, Any],
+    reservation: Reservation | None = None,
 ) -> tuple[Any, ProviderError | None, AIOperation]:
-    """One call to one provider: reserve → call → price → ledger row → settle or release."""
+    """One call to one provider: reserve (unless ``reservation`` was made for it) → call →
+    price → ledger row → settle or release."""
     model = provider.settings.models[operation]
-    estimate = pricing.estimate_cost(model, operation, request)
-    reservation = budget_reserve(
-        user_id=ctx.user_id,
-        amount_usd=estimate,
-        purpose=operation.value,
-        story_id=ctx.story_id,
-        operation_key=logical_operation_key(operation, ctx),
-    )
+    if reservation is None:
+        reservation = _reserve(operation, provider, request, ctx)
     vendor_call = VendorCall(
         model=model,
         timeout=timeout,
@@ -222,21 +297,23 @@ def _attempt(
         raise
     usage: Usage = result.usage
     cost = pricing.cost_of(model, usage)
-    # Settle and ledger row in one transaction: the account row lock, the reservation, the
-    # spend and the AIOperation row commit at once (one commit instead of two).
-    with transaction.atomic():
-        budget_settle(reservation=reservation, actual_usd=cost)
-        done = _record(
-            operation=operation,
-            provider=provider,
-            model=getattr(result, "model", "") or model.model,
-            ctx=ctx,
-            started=started,
-            attempt=attempt,
-            usage=usage,
-            cost=cost,
-            extra=extra,
-        )
+    done = _ledger_row(
+        operation=operation,
+        provider=provider,
+        model=getattr(result, "model", "") or model.model,
+        ctx=ctx,
+        started=started,
+        attempt=attempt,
+        usage=usage,
+        cost=cost,
+        extra=extra,
+    )
+    # The settle writes the ledger row in its own transaction: the account row lock, the
+    # reservation, the spend and the AIOperation row commit at once (on PostgreSQL, in one
+    # round trip).
+    budget_settle(reservation=reservation, actual_usd=cost, then=_ledger_insert(done))
+    done._state.adding, done._state.db = False, connection.alias
+    metrics.ai_attempt_recorded(done)
     return result, None, done
 
 
@@ -258,17 +335,54 @@ def call(operation: Operation, request: Any, ctx: CallContext) -> Any:
     is one): the version stamp is checked once, not once per setting read.
     """
     with pinned():
-        return _call(operation, request, ctx)
+        pending: list[Reservation] = []
+        try:
+            return _call(operation, request, ctx, pending)
+        finally:
+            # A reservation made to settle the routing that no try used (its provider's
+            # circuit was open, or the deadline came first) is given back.
+            for reservation in pending:
+                budget_release(reservation=reservation)
 
 
-def _call(operation: Operation, request: Any, ctx: CallContext) -> Any:
+def _prefetch(operation: Operation) -> dict[str, Any] | None:
+    """One cache round trip for what every call reads first: the circuit state of each
+    provider on the route and, unless this process watches it (``mira.stamps``), the
+    runtime-settings stamp the call's settings are pinned to."""
+    environment = current_environment()
+    stamp = stamp_key(environment)
+    watched, _ = watch.value(stamp)
+    keys = [] if watched else [stamp]
+    for name in get_config().routes[operation].chain:
+        keys.extend(resilience.CircuitBreaker(name, operation).state_keys)
+    try:
+        seen = cache.get_many(keys)
+    except Exception:  # Redis errors are not one class; each reader below then asks again
+        return None
+    if not watched:
+        pin_with_stamp(environment, seen.get(stamp))
+    return seen
+
+
+def _call(operation: Operation, request: Any, ctx: CallContext, pending: list[Reservation]) -> Any:
+    seen: dict[str, Any] | None = _prefetch(operation)
     if not config_flag("ai_services_enabled", True):
         raise AIServicesDisabled("AI services are switched off for maintenance; try again later.")
 
     route = get_config().routes[operation]
-    chain = pick_provider_chain(operation, request, ctx)
+    chain, cheapest = _plan_chain(operation, request, ctx)
     if not chain:
         raise ProviderUnavailable(f"No provider is configured for {operation.value}.")
+    if cheapest is not None:
+        # Today's spend picks the order: the first reservation reads it under the account
+        # lock, in the same round trip, and holds the first provider of the order it picks.
+        left = _budget_left(ctx)
+        if left is not None and left <= MIN_CALL_SECONDS:
+            _out_of_budget(operation, ctx, [])
+        made = _reserve(operation, chain[0], request, ctx, if_over=cheapest[0])
+        pending.append(made)
+        if made.spent_over:
+            chain = cheapest
 
     policy = resilience.RetryPolicy.from_settings()
     failures: list[str] = []
@@ -279,9 +393,14 @@ def _call(operation: Operation, request: Any, ctx: CallContext) -> Any:
             left = _budget_left(ctx)
             if left is not None and left <= MIN_CALL_SECONDS:
                 _out_of_budget(operation, ctx, failures)
-            decision = breaker.before_call()
+            # The state read with the stamp serves the call's first try only; later ones
+            # (after a failure or a wait) read it again.
+            decision = breaker.before_call(seen)
+            seen = None
             if not decision.allowed:
                 # Failing fast is the point of an open circuit: no vendor call, no ledger row.
+                while pending:  # it was made for this provider
+                    budget_release(reservation=pending.pop())
                 failures.append(f"{provider.name}: circuit {decision.state}")
                 logger.info(
                     "AI provider skipped, circuit %s",
@@ -298,6 +417,7 @@ def _call(operation: Operation, request: Any, ctx: CallContext) -> Any:
                 timeout=route.timeout_seconds if left is None else min(route.timeout_seconds, left),
                 attempt=attempt,
                 extra={"hop": hop, "try": try_number, "circuit": decision.state},
+                reservation=pending.pop() if pending else None,
             )
             if error is None:
                 breaker.record_success()

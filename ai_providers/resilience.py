@@ -105,10 +105,20 @@ class CircuitBreaker:
             return CLOSED
         return OPEN if time.time() < open_until else HALF_OPEN
 
-    def before_call(self) -> CircuitDecision:
+    @property
+    def state_keys(self) -> tuple[str, str]:
+        """The cache keys ``before_call`` reads; a caller may fetch them with its own."""
+        return self._open_until, self._failures
+
+    def before_call(self, seen: dict[str, object] | None = None) -> CircuitDecision:
+        """``seen``: what the cache held for ``state_keys`` when the caller just read them
+        (missing keys left out, as ``cache.get_many`` does); None reads them now."""
         # One round trip for both keys; a closed circuit with no failures counted (the usual
         # case) then needs nothing more, not even in ``record_success``.
-        seen = cache.get_many([self._open_until, self._failures])
+        if seen is None:
+            seen = cache.get_many([self._open_until, self._failures])
+        else:
+            seen = {k: v for k, v in seen.items() if k in self.state_keys}
         self._clean = not seen
         open_until = seen.get(self._open_until)
         if open_until is None:

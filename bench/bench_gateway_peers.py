@@ -12,6 +12,11 @@ in this process, round-robin with the order rotated each round, so a slow stretc
 shared machine lands on all three alike. Printed: median and p99 of each, each one's overhead
 over the raw SDK (median minus median), and SQL queries and cache round trips per gateway call.
 A throwaway parent is created with high limits and deleted afterwards (with its ledger rows).
+
+Measured with ``DEBUG=False``, as production runs: with ``DEBUG=True`` (``mira.settings.local``)
+Django wraps every database cursor to keep a query log, work only the gateway would pay, since
+the raw SDK and LiteLLM never touch Django. ``BENCH_GATEWAY_DEBUG=1`` keeps the settings' DEBUG.
+The raw SDK and LiteLLM run exactly the same either way.
 """
 
 from __future__ import annotations
@@ -74,6 +79,16 @@ def _p99(samples: list[float]) -> float:
 
 
 def main() -> None:
+    from django.test.utils import override_settings
+
+    if os.environ.get("BENCH_GATEWAY_DEBUG"):
+        _main()
+    else:
+        with override_settings(DEBUG=False):
+            _main()
+
+
+def _main() -> None:
     import litellm
     import openai
     from django.conf import settings
@@ -156,7 +171,9 @@ def main() -> None:
     cache_backend = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
     print(
         f"database: {connection.vendor}; cache: {cache_backend}; rounds: {ROUNDS} "
-        f"(interleaved); DEBUG={settings.DEBUG}; litellm {metadata.version('litellm')}"
+        f"(interleaved); DEBUG={settings.DEBUG}"
+        f"{' (as in production)' if not settings.DEBUG else ''}; "
+        f"litellm {metadata.version('litellm')}"
     )
     try:
         for _ in range(WARMUP):

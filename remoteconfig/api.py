@@ -58,8 +58,14 @@ def etag_matches(header: str, etag: str) -> bool:
     """RFC 9110 weak comparison: ``W/`` prefixes are ignored, ``*`` matches anything."""
     if not header:
         return False
+    if header == etag:
+        return True  # what the app sends: exactly the ETag it was given
     candidates = [part.strip() for part in header.split(",")]
     return any(c == "*" or c.removeprefix("W/") == etag for c in candidates)
+
+
+_ALLOW_ANY = [AllowAny()]
+_AUTHENTICATORS = None
 
 
 class ClientConfigApi(APIView):
@@ -67,6 +73,16 @@ class ClientConfigApi(APIView):
     # an anonymous caller are those rolled out to everyone.
     permission_classes = [AllowAny]
     throttle_classes = [AnonymousConfigThrottle]
+
+    def get_permissions(self):
+        return _ALLOW_ANY  # stateless: one instance serves every request
+
+    def get_authenticators(self):
+        # The project's default classes (token, session), stateless: built once per process.
+        global _AUTHENTICATORS
+        if _AUTHENTICATORS is None:
+            _AUTHENTICATORS = super().get_authenticators()
+        return _AUTHENTICATORS
 
     @openapi.client_config
     def get(self, request):

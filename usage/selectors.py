@@ -69,6 +69,7 @@ def reservation_totals(*, user_id: uuid.UUID) -> ReservedTotals:
 # --- routing ------------------------------------------------------------------------------------
 
 ROUTING_CHEAPEST, ROUTING_QUALITY, ROUTING_BALANCED = "cheapest", "quality", "balanced"
+ROUTING_BY_SPEND = "by_spend"  # a plan only: cheapest or balanced, by today's spend
 DEFAULT_FREE_TIER_THRESHOLD = Decimal("3.00")
 
 
@@ -85,6 +86,16 @@ class RoutingPolicy:
     free_only: bool = False
     reason: str = ""
 
+    def resolved(self, *, spent_over: bool) -> RoutingPolicy:
+        """A ``ROUTING_BY_SPEND`` plan once today's spend is known to be over the free tier's
+        threshold (``spent_over``) or not."""
+        if self.strategy != ROUTING_BY_SPEND:
+            return self
+        if spent_over:
+            reason = self.reason or "free tier past its daily threshold"
+            return RoutingPolicy(ROUTING_CHEAPEST, self.free_only, reason)
+        return RoutingPolicy(ROUTING_BALANCED, self.free_only, self.reason)
+
 
 def _daily_spend(user_id: uuid.UUID) -> Decimal:
     today = current_windows().day
@@ -96,12 +107,28 @@ def _daily_spend(user_id: uuid.UUID) -> Decimal:
     return row["daily_cost_usd"] if row and row["daily_reset_date"] == today else Decimal(0)
 
 
+def free_tier_spend_over(*, user_id: uuid.UUID) -> bool:
+    """Whether the family's spend today is past the free tier's routing threshold."""
+    return _daily_spend(user_id) > free_tier_threshold()
+
+
 def routing_policy(*, user_id: uuid.UUID, tier: str, operation: str) -> RoutingPolicy:
     """Spec section 5: the cheapest provider for a free user whose spend today passed the
     threshold, the best for premium, else the configured order. Paid image generation is
     off for tiers whose restrictions say so. Ops' remote-config switches win over both:
     ``force_cheapest_providers`` routes everyone to the cheapest provider and
     ``disable_expensive_features`` keeps image generation on free (offline) providers."""
+    plan = routing_plan(tier=tier, operation=operation)
+    if plan.strategy != ROUTING_BY_SPEND:
+        return plan
+    return plan.resolved(spent_over=free_tier_spend_over(user_id=user_id))
+
+
+def routing_plan(*, tier: str, operation: str) -> RoutingPolicy:
+    """``routing_policy`` without reading the account: for a free user the strategy is
+    ``ROUTING_BY_SPEND`` (cheapest once today's spend passed ``free_tier_threshold()``, else
+    balanced), which the gateway settles with its first reservation (``budget_reserve``'s
+    ``spent_over``), in the same round trip and under the account lock."""
     restrictions = tier_get(tier)
     free_only, reason = False, ""
     if operation == "image_generation":
@@ -114,10 +141,8 @@ def routing_policy(*, user_id: uuid.UUID, tier: str, operation: str) -> RoutingP
         return RoutingPolicy(ROUTING_CHEAPEST, free_only, reason or "cheapest providers forced")
     if tier == Tier.PREMIUM:
         return RoutingPolicy(ROUTING_QUALITY, free_only, reason)
-    if tier == Tier.FREE and _daily_spend(user_id) > free_tier_threshold():
-        return RoutingPolicy(
-            ROUTING_CHEAPEST, free_only, reason or "free tier past its daily threshold"
-        )
+    if tier == Tier.FREE:
+        return RoutingPolicy(ROUTING_BY_SPEND, free_only, reason)
     return RoutingPolicy(ROUTING_BALANCED, free_only, reason)
 
 

@@ -37,6 +37,7 @@ from .operations import (
 )
 from .reservations import (
     Reservation,
+    RowInsert,
     budget_release,
     budget_reserve,
     budget_settle,
@@ -50,6 +51,7 @@ __all__ = [
     "SUM_PLACES",
     "ZERO",
     "Reservation",
+    "RowInsert",
     "StoryHold",
     "account_block",
     "account_counters_reset",

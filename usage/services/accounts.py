@@ -81,11 +81,10 @@ def _lock_account(user_id: Any, now: datetime, *, limits_override: Any = NO_SYNC
     Why a row lock: the check is "spent + reserved + this call <= limit". Under READ
     COMMITTED two transactions can both read spent + reserved = $0.99, both see room for
     $0.01, and both commit: $1.01 against a $1.00 limit. ``SELECT ... FOR UPDATE`` makes the
-    second wait until the first commits and then read the new totals. A conditional
-    ``UPDATE ... WHERE spent + reserved + x <= limit`` would close the same race in one
-    statement, but rollover, story-hold draws and four limits with their own refusal codes
-    need the row in hand; one lock per account keeps that readable and is cheap (see
-    ``bench/bench_usage.py``).
+    second wait until the first commits and then read the new totals. The common call
+    reservation and settle take the same lock and check in one round trip
+    (``reservations._RESERVE_SQL``); rollover, story-hold draws and four limits with their own
+    refusal codes need the row in hand, here (see ``bench/bench_usage.py``).
 
     ``limits_override``: the remote-config ``usage_limits`` read before the lock, to bring
     the limits up to date; left out where no limit is checked (settle, release, ops).

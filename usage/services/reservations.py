@@ -11,16 +11,17 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from mira.config_file import config_document
 
 from .. import abuse
-from ..config import tier_get, usage_limits_override, usage_settings
+from ..config import tier_get, tier_limits, usage_limits_override, usage_settings
 from ..errors import TierRestricted
 from ..models import EventKind, ReservationKind, ReservationState, UsageAccount, UsageReservation
+from ..windows import current_windows
 from .accounts import (
     SUM_PLACES,
     ZERO,
@@ -41,14 +42,291 @@ class Reservation:
     user_id: uuid.UUID
     amount_usd: Decimal
     operations: int
+    spent_over: bool = False  # today's spend was above ``budget_reserve``'s ``spent_over``
 
 
 def _call_timeout() -> timedelta:
     return timedelta(seconds=getattr(settings, "MIRA_USAGE_CALL_RESERVATION_TIMEOUT", 900))
 
 
+_known: tuple[int, frozenset[str]] | None = None
+
+
 def _known_operations() -> frozenset[str]:
-    return frozenset((config_document().get("operations") or {}).keys())
+    """The operation names of the current config document, computed once per document."""
+    global _known
+    document = config_document()
+    cached = _known
+    if cached is None or cached[0] != id(document):
+        cached = _known = (id(document), frozenset((document.get("operations") or {}).keys()))
+    return cached[1]
+
+
+@dataclass(frozen=True)
+class RowInsert:
+    """One row a caller needs committed together with a settle (the gateway's ledger row):
+    the table, its column names and the values already prepared for the database
+    (``field.get_db_prep_save``). ``budget_settle`` writes it in the settle's transaction."""
+
+    table: str
+    columns: tuple[str, ...]
+    values: tuple[Any, ...]
+
+
+# --- one round trip per reserve and per settle (PostgreSQL) ----------------------------------
+#
+# The common call (no story hold to draw from, windows current, limits in sync, not blocked,
+# no cost spike to record) is reserved and settled with one multi-statement query each: the
+# first statement takes the account row lock, the second (a fresh READ COMMITTED snapshot,
+# taken under that lock) checks and writes everything. A multi-statement query runs as one
+# implicit transaction, so the lock is held to its end and nothing is committed half-way. The
+# lock order is the ORM path's (account, then reservation rows), so the two cannot deadlock.
+# Whatever the single statement does not cover leaves no row (no write happened) and the
+# ORM path below handles the call, with its exact refusals and events. The query needs client-
+# side binding (psycopg's ClientCursor, Django's default) to send both statements at once;
+# other databases and server-side binding take the ORM path.
+
+_RESERVE_SQL = """
+SELECT 1 FROM user_usage_tracking WHERE user_id = %(user)s FOR UPDATE;
+WITH pick AS (
+    SELECT CASE WHEN %(key)s <> '' AND %(ops)s > 0 AND EXISTS (
+        SELECT 1 FROM usage_usagereservation
+        WHERE account_id = %(user)s AND kind = 'call' AND operation_key = %(key)s
+          AND ((state = 'settled' AND settled_operations > 0) OR (state = 'open' AND operations > 0))
+    ) THEN 0 ELSE %(ops)s END AS ops,
+    COALESCE((
+        SELECT daily_cost_usd > %(threshold)s FROM user_usage_tracking WHERE user_id = %(user)s
+    ), FALSE) AS over
+), held AS (
+    SELECT ops, over, CASE WHEN over THEN %(amount_over)s ELSE %(amount)s END AS amount FROM pick
+), account AS (
+    UPDATE user_usage_tracking a
+    SET reserved_cost_usd = a.reserved_cost_usd + held.amount,
+        reserved_operations = a.reserved_operations + held.ops,
+        updated_at = %(now)s
+    FROM held
+    WHERE a.user_id = %(user)s AND NOT a.is_blocked AND a.open_story_holds = 0
+      AND a.daily_reset_date = %(day)s AND a.monthly_reset_date = %(month)s
+      AND ({tiers})
+      AND (held.amount = 0 OR (
+          a.daily_cost_usd + a.reserved_cost_usd + held.amount <= a.daily_cost_limit
+          AND a.monthly_cost_usd + a.reserved_cost_usd + held.amount <= a.monthly_cost_limit))
+      AND (held.ops = 0 OR (
+          a.daily_operations + a.reserved_operations + held.ops <= a.daily_operations_limit
+          AND a.monthly_operations + a.reserved_operations + held.ops
+              <= a.monthly_operations_limit))
+    RETURNING a.user_id, held.ops, held.amount, held.over
+), call AS (
+    INSERT INTO usage_usagereservation (
+        id, account_id, kind, amount_usd, operations, purpose, story_id, operation_key,
+        remaining_usd, remaining_operations, hold_id, drawn_usd, drawn_operations, state,
+        settled_usd, settled_operations, created_at, expires_at, closed_at)
+    SELECT %(id)s, user_id, 'call', amount, ops, %(purpose)s, %(story)s, %(key)s,
+        0, 0, NULL, 0, 0, 'open', NULL, NULL, %(now)s, %(expires)s, NULL
+    FROM account
+    RETURNING operations
+)
+SELECT call.operations, account.over FROM call, account
+"""
+
+# The reservation's own commit does not wait for its WAL record to reach the disk. Other
+# sessions see it, and the row lock is released, at commit either way, so limits stay exact
+# under concurrency. What is given up is only that a database crash during the vendor call could
+# forget the reservation (with its share of ``reserved_*``: one transaction) instead of leaving
+# it for the reclaim job; such a crash breaks this connection, so the settle fails in both
+# cases and the end state is the same: nothing held, nothing spent recorded. The settle commits
+# synchronously, and flushing its WAL flushes the reservation's before it: when ``call()``
+# returns, both are on disk. Only in autocommit: inside a caller's transaction, ``SET LOCAL``
+# would relax the caller's commit too.
+_ASYNC_COMMIT = "SET LOCAL synchronous_commit TO OFF;\n"
+
+_SETTLE_SQL = """
+SELECT 1 FROM user_usage_tracking WHERE user_id = %(user)s FOR UPDATE;
+WITH call AS (
+    UPDATE usage_usagereservation r
+    SET state = 'settled', settled_usd = %(actual)s, closed_at = %(now)s,
+        settled_operations = CASE
+            WHEN r.operation_key = '' THEN %(ops)s
+            WHEN EXISTS (
+                SELECT 1 FROM usage_usagereservation o
+                WHERE o.account_id = r.account_id AND o.kind = 'call'
+                  AND o.operation_key = r.operation_key
+                  AND o.state = 'settled' AND o.settled_operations > 0
+            ) THEN 0
+            ELSE 1 END
+    WHERE r.id = %(id)s AND r.account_id = %(user)s AND r.kind = 'call' AND r.state = 'open'
+      AND (r.hold_id IS NULL OR (r.drawn_usd = 0 AND r.drawn_operations = 0))
+      AND EXISTS (
+          SELECT 1 FROM user_usage_tracking a
+          WHERE a.user_id = %(user)s
+            AND a.daily_reset_date = %(day)s AND a.monthly_reset_date = %(month)s
+            AND ({no_spike}))
+    RETURNING r.amount_usd, r.operations, r.settled_operations
+), settled AS (
+    UPDATE user_usage_tracking a
+    SET reserved_cost_usd = GREATEST(0, a.reserved_cost_usd - call.amount_usd),
+        reserved_operations = GREATEST(0, a.reserved_operations - call.operations),
+        daily_cost_usd = a.daily_cost_usd + %(spent)s,
+        monthly_cost_usd = a.monthly_cost_usd + %(spent)s,
+        total_lifetime_cost = a.total_lifetime_cost + %(spent)s,
+        daily_operations = a.daily_operations + call.settled_operations,
+        monthly_operations = a.monthly_operations + call.settled_operations,
+        total_lifetime_operations = a.total_lifetime_operations + call.settled_operations,
+        first_operation_date = CASE WHEN call.settled_operations > 0 OR %(spent)s > 0
+            THEN COALESCE(a.first_operation_date, %(now)s) ELSE a.first_operation_date END,
+        last_operation_date = CASE WHEN call.settled_operations > 0 OR %(spent)s > 0
+            THEN %(now)s ELSE a.last_operation_date END,
+        updated_at = %(now)s
+    FROM call
+    WHERE a.user_id = %(user)s
+    RETURNING a.user_id
+)
+{then}
+"""
+# No cost spike to record: flagged today already, or today's spend stays under the threshold.
+_NO_SPIKE = (
+    "a.cost_spike_flagged_on IS NOT DISTINCT FROM a.daily_reset_date"
+    " OR a.daily_cost_usd + %(spent)s"
+    " <= GREATEST(%(spike_floor)s, %(spike_multiplier)s * a.trailing_median_daily_cost)"
+)
+
+
+def _single_statements() -> bool:
+    """Whether this connection can send the two statements of a reserve or settle at once."""
+    options = connection.settings_dict.get("OPTIONS") or {}
+    return connection.vendor == "postgresql" and not options.get("server_side_binding")
+
+
+def _run(sql: str, params: dict[str, Any]) -> tuple | None:
+    """Run a lock-then-write query; the last statement's first row (None: it wrote nothing)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while cursor.nextset():
+            pass
+        return cursor.fetchone()
+
+
+def _tier_condition(purpose: str, override: Any, params: dict[str, Any]) -> str:
+    """SQL true when the account's tier allows ``purpose`` and its stored limits are the ones
+    in force (ops' custom limits, or the tier's from file and remote config): otherwise the ORM
+    path refuses the call or brings the limits up to date."""
+    known = purpose in _known_operations()
+    allowed = [
+        name
+        for name, tier in usage_settings().tiers.items()
+        if not known or tier.allows_operation(purpose)
+    ]
+    if not allowed:
+        return "FALSE"
+    terms = []
+    for i, name in enumerate(allowed):
+        limits = tier_limits(name, override)
+        params[f"tier{i}"] = name
+        params[f"tier{i}_dc"] = limits.daily_cost_limit
+        params[f"tier{i}_mc"] = limits.monthly_cost_limit
+        params[f"tier{i}_do"] = limits.daily_operations_limit
+        params[f"tier{i}_mo"] = limits.monthly_operations_limit
+        terms.append(
+            f"(a.current_tier = %(tier{i})s AND (a.custom_limits OR ("
+            f"a.daily_cost_limit = %(tier{i}_dc)s AND a.monthly_cost_limit = %(tier{i}_mc)s"
+            f" AND a.daily_operations_limit = %(tier{i}_do)s"
+            f" AND a.monthly_operations_limit = %(tier{i}_mo)s)))"
+        )
+    return " OR ".join(terms)
+
+
+def _reserve_at_once(
+    *,
+    user_id: uuid.UUID,
+    amount_usd: Decimal,
+    operations: int,
+    purpose: str,
+    story_id: uuid.UUID | None,
+    operation_key: str,
+    spent_over: Decimal | None,
+    amount_if_over: Decimal,
+    override: Any,
+    now: datetime,
+) -> Reservation | None:
+    """The common reservation in one round trip, or None when the ORM path must decide."""
+    windows = current_windows(now)
+    params: dict[str, Any] = {
+        "user": user_id,
+        "amount": amount_usd,
+        "threshold": spent_over,
+        "amount_over": amount_if_over,
+        "ops": operations,
+        "key": operation_key[:150],
+        "purpose": purpose[:50],
+        "story": story_id,
+        "day": windows.day,
+        "month": windows.month,
+        "now": now,
+        "expires": now + _call_timeout(),
+        "id": uuid.uuid4(),
+    }
+    sql = _RESERVE_SQL.format(tiers=_tier_condition(purpose, override, params))
+    if not connection.in_atomic_block:
+        sql = _ASYNC_COMMIT + sql
+    row = _run(sql, params)
+    if row is None:
+        return None
+    operations, over = row
+    return Reservation(
+        id=params["id"],
+        user_id=user_id,
+        amount_usd=amount_if_over if over else amount_usd,
+        operations=operations,
+        spent_over=over,
+    )
+
+
+def _settle_at_once(
+    reservation: Reservation, *, actual_usd: Decimal, operations: int, then: RowInsert | None
+) -> bool:
+    """The common settle (and ``then``) in one round trip; False when the ORM path must."""
+    now = timezone.now()
+    windows = current_windows(now)
+    abuse_settings = usage_settings().abuse
+    params: dict[str, Any] = {
+        "user": reservation.user_id,
+        "id": reservation.id,
+        "actual": actual_usd,
+        "spent": actual_usd.quantize(SUM_PLACES),
+        "ops": operations,
+        "day": windows.day,
+        "month": windows.month,
+        "now": now,
+    }
+    no_spike = "TRUE"
+    if abuse_settings.abuse_detection and abuse_settings.cost_spike_detection:
+        no_spike = _NO_SPIKE
+        params["spike_floor"] = abuse_settings.cost_spike_floor_usd
+        params["spike_multiplier"] = abuse_settings.cost_spike_multiplier
+    if then is None:
+        tail = "SELECT 1 FROM settled"
+    else:
+        quote = connection.ops.quote_name
+        names = []
+        for i, value in enumerate(then.values):
+            params[f"row{i}"] = value
+            names.append(f"%(row{i})s")
+        # Names come from the caller's model (quoted); every value is a parameter.
+        tail = (
+            f"INSERT INTO {quote(then.table)} ({', '.join(map(quote, then.columns))}) "  # noqa: S608
+            f"SELECT {', '.join(names)} FROM settled RETURNING 1"
+        )
+    return _run(_SETTLE_SQL.format(no_spike=no_spike, then=tail), params) is not None
+
+
+def _insert(row: RowInsert) -> None:
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(row.table)} ({', '.join(map(quote, row.columns))}) "  # noqa: S608
+            f"VALUES ({', '.join(['%s'] * len(row.values))})",
+            row.values,
+        )
 
 
 # --- call-level reservations (the gateway) -----------------------------------------------------
@@ -75,22 +353,52 @@ def budget_reserve(
     purpose: str = "",
     story_id: uuid.UUID | None = None,
     operation_key: str = "",
+    spent_over: Decimal | None = None,
+    amount_if_over: Decimal | None = None,
 ) -> Reservation:
     """Hold ``amount_usd`` and ``operations`` against the user's limits, or raise
     ``LimitExceeded`` / ``AccountBlocked`` / ``TierRestricted``. Draws first from the story
     hold (``story_id``'s, else the family's oldest open one).
 
     ``operation_key`` names the logical operation the call is part of: once one call with the
-    key holds or has spent its operation, the others hold none (and settle none)."""
+    key holds or has spent its operation, the others hold none (and settle none).
+
+    ``spent_over``: when the family's spend today is above this amount, hold
+    ``amount_if_over`` instead (the gateway's routing: a free family past its threshold goes to
+    the cheapest provider). The spend is read under the account lock, in the same round trip;
+    ``Reservation.spent_over`` says which amount was held."""
     amount_usd = _validate_amount(amount_usd, "amount_usd")
     operations = _validate_count(operations, "operations")
+    if spent_over is not None:
+        spent_over = _validate_amount(spent_over, "spent_over")
+    amount_if_over = (
+        amount_usd if amount_if_over is None else _validate_amount(amount_if_over, "amount_if_over")
+    )
     override = usage_limits_override()
     known_operations = _known_operations()
     now = timezone.now()
+    if _single_statements():
+        done = _reserve_at_once(
+            user_id=user_id,
+            amount_usd=amount_usd,
+            operations=operations,
+            purpose=purpose,
+            story_id=story_id,
+            operation_key=operation_key,
+            spent_over=spent_over,
+            amount_if_over=amount_if_over,
+            override=override,
+            now=now,
+        )
+        if done is not None:
+            return done
     with transaction.atomic():
         account = _lock_account(user_id, now, limits_override=override)
         if account.is_blocked:
             raise abuse.blocked_error(account)
+        over = spent_over is not None and account.daily_cost_usd > spent_over
+        if over:
+            amount_usd = amount_if_over
         tier = tier_get(account.current_tier)
         if purpose in known_operations and not tier.allows_operation(purpose):
             raise TierRestricted(
@@ -112,8 +420,8 @@ def budget_reserve(
             hold.remaining_usd -= drawn_usd
             hold.remaining_operations -= drawn_ops
             hold.save(update_fields=["remaining_usd", "remaining_operations"])
-        else:
-            hold = None
+        if hold is not None and hold.story_id != story_id and not (drawn_usd or drawn_ops):
+            hold = None  # another story's hold that paid nothing: not this call's
         account.reserved_cost_usd += amount_usd - drawn_usd
         account.reserved_operations += operations - drawn_ops
         account.save()
@@ -130,7 +438,13 @@ def budget_reserve(
             drawn_operations=drawn_ops,
             expires_at=now + _call_timeout(),
         )
-    return Reservation(id=row.id, user_id=user_id, amount_usd=amount_usd, operations=operations)
+    return Reservation(
+        id=row.id,
+        user_id=user_id,
+        amount_usd=amount_usd,
+        operations=operations,
+        spent_over=over,
+    )
 
 
 def _operation_counted(account: UsageAccount, key: str, *, open_too: bool) -> bool:
@@ -215,18 +529,33 @@ def _close_call(
 
 
 def budget_settle(
-    *, reservation: Reservation, actual_usd: Decimal, operations: int | None = None
+    *,
+    reservation: Reservation,
+    actual_usd: Decimal,
+    operations: int | None = None,
+    then: RowInsert | None = None,
 ) -> None:
-    """Replace the held worst case with what the call really cost."""
+    """Replace the held worst case with what the call really cost; ``then`` (the gateway's
+    ledger row) is written in the same transaction, so both commit or neither does.
+
+    Settling twice does not count twice: only an open (or expired) reservation is settled."""
     actual_usd = _validate_amount(actual_usd, "actual_usd")
     if operations is not None:
         _validate_count(operations, "operations")
-    _close_call(
-        reservation,
-        state=ReservationState.SETTLED,
-        actual_usd=actual_usd,
-        operations=reservation.operations if operations is None else operations,
-    )
+    operations = reservation.operations if operations is None else operations
+    if _single_statements() and _settle_at_once(
+        reservation, actual_usd=actual_usd, operations=operations, then=then
+    ):
+        return
+    with transaction.atomic(savepoint=False):
+        _close_call(
+            reservation,
+            state=ReservationState.SETTLED,
+            actual_usd=actual_usd,
+            operations=operations,
+        )
+        if then is not None:
+            _insert(then)
 
 
 def budget_release(*, reservation: Reservation) -> None:
