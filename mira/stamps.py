@@ -153,7 +153,8 @@ class StampWatch:
                             break
                     self._refresh(backend)
             except Exception as exc:  # Redis errors are not one class
-                self._last_ok = float("-inf")
+                # The values read last stay in use until they are three refresh periods old
+                # (``value``): a slow moment of Redis does not send every request to it.
                 self._failures += 1
                 if self._failures == 1:
                     logger.warning(

@@ -38,8 +38,9 @@ urlpatterns = [
         SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
         name="api-docs",
     ),
-    path("api/v1/", include((stories_api, "stories_api"))),
+    # Config first: the app polls it more than anything else, and no story path overlaps it.
     path("api/v1/", include((remoteconfig_api, "remoteconfig_api"))),
+    path("api/v1/", include((stories_api, "stories_api"))),
     path("healthz", ops_views.healthz, name="healthz"),
     path("readyz", ops_views.readyz, name="readyz"),
     path("metrics", ops_views.metrics_view, name="metrics"),

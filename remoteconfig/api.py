@@ -62,11 +62,25 @@ def etag_matches(header: str, etag: str) -> bool:
     return any(c == "*" or c.removeprefix("W/") == etag for c in candidates)
 
 
+_ALLOW_ANY = [AllowAny()]
+_AUTHENTICATORS = None
+
+
 class ClientConfigApi(APIView):
     # Before sign-in the app still needs maintenance mode and the minimum version; flags for
     # an anonymous caller are those rolled out to everyone.
     permission_classes = [AllowAny]
     throttle_classes = [AnonymousConfigThrottle]
+
+    def get_permissions(self):
+        return _ALLOW_ANY  # stateless: one instance serves every request
+
+    def get_authenticators(self):
+        # The project's default classes (token, session), stateless: built once per process.
+        global _AUTHENTICATORS
+        if _AUTHENTICATORS is None:
+            _AUTHENTICATORS = super().get_authenticators()
+        return _AUTHENTICATORS
 
     @openapi.client_config
     def get(self, request):

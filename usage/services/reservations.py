@@ -432,8 +432,8 @@ def budget_reserve(
             hold.remaining_usd -= drawn_usd
             hold.remaining_operations -= drawn_ops
             hold.save(update_fields=["remaining_usd", "remaining_operations"])
-        else:
-            hold = None
+        if hold is not None and hold.story_id != story_id and not (drawn_usd or drawn_ops):
+            hold = None  # another story's hold that paid nothing: not this call's
         account.reserved_cost_usd += amount_usd - drawn_usd
         account.reserved_operations += operations - drawn_ops
         account.save()

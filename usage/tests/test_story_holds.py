@@ -172,3 +172,27 @@ def test_bad_story_length_is_refused():
     with pytest.raises(ValueError, match="story_length"):
         story_admit(user_id=user.pk, story_id=uuid.uuid4(), story_length="epic", input_kind="text")
     assert not UsageReservation.objects.exists()
+
+
+def test_a_logical_operation_counts_on_the_hold_whichever_of_its_calls_settles_first():
+    # Narration's chunks are one logical operation: the first chunk holds it, the others hold
+    # none. When a chunk that held nothing succeeds first (the chunks run in parallel), it is
+    # the one that counts the operation, and the story's hold must still show it as used.
+    user = family()
+    story_id = uuid.uuid4()
+    story_admit(user_id=user.pk, story_id=story_id, story_length="short", input_kind="text")
+    key = f"story:{story_id}:narrate:text_to_speech"
+    first = budget_reserve(
+        user_id=user.pk, amount_usd=Decimal("0"), story_id=story_id, operation_key=key
+    )
+    second = budget_reserve(
+        user_id=user.pk, amount_usd=Decimal("0"), story_id=story_id, operation_key=key
+    )
+    assert (first.operations, second.operations) == (1, 0)
+    budget_settle(reservation=second, actual_usd=Decimal("0"))
+    budget_settle(reservation=first, actual_usd=Decimal("0"))
+    story_hold_close(story_id=story_id, user_id=user.pk)
+    hold = UsageReservation.objects.get(kind=ReservationKind.STORY, story_id=story_id)
+    account = books(user)
+    assert account.daily_operations == 1 == hold.settled_operations
+    assert account.reserved_operations == 0
