@@ -142,8 +142,10 @@ _ASYNC_COMMIT = "SET LOCAL synchronous_commit TO OFF;\n"
 
 _SETTLE_SQL = """
 SELECT 1 FROM user_usage_tracking WHERE user_id = %(user)s FOR UPDATE;
-WITH counted AS (
-    SELECT r.id, CASE
+WITH call AS (
+    UPDATE usage_usagereservation r
+    SET state = 'settled', settled_usd = %(actual)s, closed_at = %(now)s,
+        settled_operations = CASE
             WHEN r.operation_key = '' THEN %(ops)s
             WHEN EXISTS (
                 SELECT 1 FROM usage_usagereservation o
@@ -151,21 +153,7 @@ WITH counted AS (
                   AND o.operation_key = r.operation_key
                   AND o.state = 'settled' AND o.settled_operations > 0
             ) THEN 0
-            ELSE 1 END AS ops
-    FROM usage_usagereservation r WHERE r.id = %(id)s
-), call AS (
-    UPDATE usage_usagereservation r
-    SET state = 'settled', settled_usd = %(actual)s, closed_at = %(now)s,
-        settled_operations = counted.ops,
-        -- See _story_hold_of_operation.
-        hold_id = CASE WHEN counted.ops > 0 AND r.operation_key <> '' THEN COALESCE(
-            r.hold_id,
-            (SELECT o.hold_id FROM usage_usagereservation o
-             WHERE o.account_id = r.account_id AND o.kind = 'call'
-               AND o.operation_key = r.operation_key
-               AND o.hold_id IS NOT NULL AND o.drawn_operations > 0
-             LIMIT 1)) ELSE r.hold_id END
-    FROM counted
+            ELSE 1 END
     WHERE r.id = %(id)s AND r.account_id = %(user)s AND r.kind = 'call' AND r.state = 'open'
       AND (r.hold_id IS NULL OR (r.drawn_usd = 0 AND r.drawn_operations = 0))
       AND EXISTS (
@@ -474,27 +462,6 @@ def _operation_counted(account: UsageAccount, key: str, *, open_too: bool) -> bo
     )
 
 
-def _story_hold_of_operation(account: UsageAccount, key: str) -> uuid.UUID | None:
-    """The story hold another call of logical operation ``key`` drew its operation from.
-
-    Calls of one logical operation can run at once (a narration's chunks): one draws the
-    operation from the story's hold, the others hold none, and the first to succeed counts it.
-    When that is not the one that drew, its call is recorded against the hold all the same, so
-    the hold's ``settled_operations`` (the sum over its calls) still says what the story used;
-    the one that drew gives the operation back to the hold when it settles with none."""
-    return (
-        UsageReservation.objects.filter(
-            account=account,
-            kind=ReservationKind.CALL,
-            operation_key=key[:150],
-            hold__isnull=False,
-            drawn_operations__gt=0,
-        )
-        .values_list("hold_id", flat=True)
-        .first()
-    )
-
-
 def _record_spend(account: UsageAccount, spent: Decimal, operations: int, now: datetime) -> None:
     account.daily_cost_usd += spent
     account.monthly_cost_usd += spent
@@ -542,8 +509,6 @@ def _close_call(
             # One logical operation counts once: the first of its calls to succeed counts it,
             # whichever of them held the operation (that one may have failed since).
             operations = 0 if _operation_counted(account, row.operation_key, open_too=False) else 1
-            if operations and row.hold_id is None:
-                row.hold_id = _story_hold_of_operation(account, row.operation_key)
         if row.state == ReservationState.OPEN:
             _give_back_call(
                 account, row, actual_usd or ZERO, operations if spent is not None else 0
@@ -560,9 +525,7 @@ def _close_call(
         row.settled_usd = actual_usd
         row.settled_operations = operations if spent is not None else 0
         row.closed_at = now
-        row.save(
-            update_fields=["state", "settled_usd", "settled_operations", "closed_at", "hold_id"]
-        )
+        row.save(update_fields=["state", "settled_usd", "settled_operations", "closed_at"])
 
 
 def budget_settle(

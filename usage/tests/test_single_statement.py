@@ -5,7 +5,6 @@ Every test runs on both paths: ``single`` (the lock-then-write query of
 the one the single statements hand over to for anything they do not cover).
 """
 
-import uuid
 from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
@@ -28,10 +27,7 @@ from usage.services import (
     budget_release,
     budget_reserve,
     budget_settle,
-    story_admit,
-    story_hold_close,
 )
-from usage.services.accounts import ZERO
 
 from .factories import family
 
@@ -202,21 +198,3 @@ def test_inside_a_callers_transaction_its_commit_stays_synchronous(path):
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('synchronous_commit')")
         assert cursor.fetchone() == ("on",)
-
-
-def test_a_logical_operation_counted_by_a_call_that_did_not_draw_is_still_the_storys(path):
-    user = UserFactory()
-    story_id = uuid.uuid4()
-    story_admit(user_id=user.pk, story_id=story_id, story_length="short", input_kind="text")
-    key = f"story:{story_id}:narrate:text_to_speech"
-    # Two chunks of one narration at once: the first draws the operation from the hold.
-    drew = budget_reserve(user_id=user.pk, amount_usd=ZERO, story_id=story_id, operation_key=key)
-    other = budget_reserve(user_id=user.pk, amount_usd=ZERO, story_id=story_id, operation_key=key)
-    assert (drew.operations, other.operations) == (1, 0)
-    budget_settle(reservation=other, actual_usd=ZERO)  # the other one finishes first
-    budget_settle(reservation=drew, actual_usd=ZERO)
-    story_hold_close(story_id=story_id, user_id=user.pk)
-    hold = UsageReservation.objects.get(kind="story", story_id=story_id)
-    assert hold.settled_operations == 1
-    account = balanced(user)
-    assert account.daily_operations == 1 and account.reserved_operations == 0
