@@ -1,17 +1,25 @@
-"""Content-rule speed: the classifier runs on every idea and every story, on every path.
+"""Content-rule speed and recall: the classifier runs on every idea and every story.
 
 Prints the median time of ``check_text`` for a typed idea, a 1000-word story and a story full
-of obfuscation (leetspeak, accents, look-alike letters), and the red-team suite's size."""
+of obfuscation (leetspeak, accents, look-alike letters), the red-team suite's size, and the
+confusion matrix of the evaluation rounds in the suite (cases with a ``split``: ``dev``, the
+half rules were tuned on, ``held``, the half measured before tuning on it, ``round4``, a later
+unseen round) per category and language. The suite's own test demands 0 misses and 0 false
+positives, so these numbers read 100 %/0 once a round is in the suite: the before-tuning numbers
+are in docs/safety.md. ``main(verbose=True)`` lists the misses and false positives.
+Story texts are also run through ``stories.pipeline.safety.story_findings`` (title + body)."""
 
 from __future__ import annotations
 
 import statistics
 import time
+from collections import defaultdict
 from pathlib import Path
 
 import yaml
 
 ROUNDS = 30
+REDTEAM = Path(__file__).resolve().parent.parent / "ai_providers/tests/redteam"
 
 
 def _median_ms(function, text: str, language: str | None) -> float:
@@ -24,7 +32,65 @@ def _median_ms(function, text: str, language: str | None) -> float:
     return statistics.median(timings) * 1000
 
 
-def main() -> None:
+def _evaluation_cases() -> dict[str, list[dict]]:
+    """The suite's cases that carry a ``split`` (the evaluation rounds)."""
+    data = yaml.safe_load((REDTEAM / "cases.yaml").read_text(encoding="utf-8"))
+    return {
+        "unsafe": [c for c in data["unsafe"] if c.get("split")],
+        "benign": [c for c in data["benign"] if c.get("split")],
+    }
+
+
+def _flagged(case: dict) -> bool:
+    from ai_providers.content_rules import check_text
+
+    flagged = check_text(case["text"], case["lang"]).flagged
+    if case.get("kind") == "story":
+        from stories.pipeline.safety import story_findings
+
+        story = bool(story_findings("A story", case["text"], language=case["lang"]))
+        flagged = flagged or story
+    return flagged
+
+
+def _confusion(verbose: bool = False) -> None:
+    cases = _evaluation_cases()
+    if not cases["unsafe"]:
+        return
+    for split in dict.fromkeys(c["split"] for c in cases["unsafe"]):
+        rows: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # key -> [caught, total]
+        fp: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        missed, refused = [], []
+        for case in (c for c in cases["unsafe"] if c["split"] == split):
+            hit = _flagged(case)
+            for key in (f"cat {case['category']}", f"lang {case['lang']}", "all"):
+                rows[key][0] += hit
+                rows[key][1] += 1
+            if not hit:
+                missed.append(case)
+        for case in (c for c in cases["benign"] if c["split"] == split):
+            hit = _flagged(case)
+            for key in (f"lang {case['lang']}", "all"):
+                fp[key][0] += hit
+                fp[key][1] += 1
+            if hit:
+                refused.append(case)
+        print(f"-- {split}: unsafe caught (recall) / benign refused (false positives)")
+        for key in sorted(rows, key=lambda k: (k == "all", k)):
+            caught, total = rows[key]
+            line = f"  {key:<22} caught {caught:>3}/{total:<3} ({100 * caught / total:5.1f}%)"
+            if key in fp:
+                bad, benign_total = fp[key]
+                line += f"   benign refused {bad:>2}/{benign_total:<3}"
+            print(line)
+        if verbose:
+            for case in missed:
+                print(f"  MISS {case['category']}/{case['lang']}: {case['text']}")
+            for case in refused:
+                print(f"  FP   {case['lang']}: {case['text']}")
+
+
+def main(verbose: bool = False) -> None:
     from ai_providers.content_rules import check_text
 
     idea = "A friendly dragon and a killer whale go to the aquarium with grandma"
@@ -36,10 +102,22 @@ def main() -> None:
         (f"obfuscated story ({len(tricky.split())} words)", tricky, None),
     ):
         print(f"check_text {label}: {_median_ms(check_text, text, language):.2f} ms")
-    cases = Path(__file__).resolve().parent.parent / "ai_providers/tests/redteam/cases.yaml"
-    suite = yaml.safe_load(cases.read_text(encoding="utf-8"))
+    suite = yaml.safe_load((REDTEAM / "cases.yaml").read_text(encoding="utf-8"))
     started = time.perf_counter()
     for case in suite["unsafe"] + suite["benign"]:
         check_text(case["text"], case["lang"])
     count = len(suite["unsafe"]) + len(suite["benign"])
     print(f"red-team suite: {count} texts in {(time.perf_counter() - started) * 1000:.1f} ms")
+    # The same again without the result cache (every text matched from scratch, rules loaded).
+    from ai_providers.content_rules import _find
+
+    uncached = _find.__wrapped__
+    print(
+        f"uncached story ({len(story.split())} words): {_median_ms(uncached, story, 'en'):.2f} ms"
+    )
+    print(f"uncached obfuscated story: {_median_ms(uncached, tricky, None):.2f} ms")
+    started = time.perf_counter()
+    for case in suite["unsafe"] + suite["benign"]:
+        uncached(case["text"], case["lang"])
+    print(f"uncached red-team suite: {(time.perf_counter() - started) * 1000:.1f} ms")
+    _confusion(verbose)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from re import _constants, _parser  # the standard parser: which character a rule starts with
 from typing import Any
 
 import yaml
@@ -228,10 +230,140 @@ def _wrap(alternatives: list[str]) -> re.Pattern[str] | None:
     return re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + r")(?![^\W_])")
 
 
+class Dispatch:
+    """Every category's alternatives, split by the character a match can start with.
+
+    One regular expression with a thousand alternatives tries every one of them at every word
+    start; most fail on their first letter. Here each word start runs only the alternatives
+    that can begin with its character (the set is read from the parsed expression), so adding
+    rules to one letter does not slow the others. Alternatives whose first character cannot be
+    told (one starting with ``\\w``), or that can start with many, run in one expression over
+    the whole text, as before. Within the buckets matches are what the single expression gives:
+    leftmost first, not overlapping, the earlier category in ``CATEGORIES`` order winning at a
+    place; an overlap with the whole-text expression is settled like any overlap, by the
+    category order in ``find``."""
+
+    def __init__(self, sources: dict[str, list[str]]):
+        buckets: dict[str, dict[str, list[str]]] = {}
+        rest: dict[str, list[str]] = {}
+        for category, alternatives in sources.items():
+            for alternative in alternatives:
+                chars = first_chars(alternative)
+                if chars is None or len(chars) > _WIDE:
+                    rest.setdefault(category, []).append(alternative)
+                    continue
+                for char in chars:
+                    buckets.setdefault(char, {}).setdefault(category, []).append(alternative)
+        self._sources = {
+            char: {category: "|".join(alts) for category, alts in groups.items()}
+            for char, groups in buckets.items()
+        }
+        self._compiled: dict[str, re.Pattern[str] | None] = {}
+        self._rest = _grouped({category: "|".join(alts) for category, alts in rest.items()})
+        keys = "".join(sorted(self._sources))
+        self._starts = re.compile(r"(?<![^\W_])[" + re.escape(keys) + "]") if keys else None
+
+    def _bucket(self, char: str) -> re.Pattern[str] | None:
+        try:
+            return self._compiled[char]
+        except KeyError:  # compiled on first use: a short idea needs a few letters only
+            pattern = self._compiled[char] = _grouped(self._sources[char])
+            return pattern
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        if self._rest is not None:
+            yield from self._rest.finditer(text)
+        if self._starts is None:
+            return
+        last = 0
+        for start in self._starts.finditer(text):
+            position = start.start()
+            if position < last:
+                continue
+            pattern = self._bucket(text[position])
+            match = pattern.match(text, position) if pattern is not None else None
+            if match is not None:
+                last = max(match.end(), position + 1)
+                yield match
+
+
+# An alternative that can start with more letters than this would be copied into that many
+# buckets (and compiled that many times): it runs in the whole-text expression instead.
+_WIDE = 8
+
+
+def first_chars(source: str) -> frozenset[str] | None:
+    """The characters a match of ``source`` can start with; None when that cannot be told
+    (a class like ``\\w``, ``.``, or an expression that can match the empty string)."""
+    chars, nullable = _first_of_sequence(_parser.parse(source).data)
+    return None if chars is None or nullable else frozenset(chars)
+
+
+def _first_of_sequence(items) -> tuple[set[str] | None, bool]:
+    found: set[str] = set()
+    for op, av in items:
+        chars, nullable = _first_of_item(op, av)
+        if chars is None:
+            return None, False
+        found |= chars
+        if not nullable:
+            return found, False
+    return found, True
+
+
+def _first_of_item(op, av) -> tuple[set[str] | None, bool]:
+    if op is _constants.LITERAL:
+        return {chr(av)}, False
+    if op is _constants.IN:
+        chars: set[str] = set()
+        for kind, value in av:
+            if kind is _constants.LITERAL:
+                chars.add(chr(value))
+            elif kind is _constants.RANGE and value[1] - value[0] <= 300:
+                chars |= {chr(i) for i in range(value[0], value[1] + 1)}
+            else:  # a negated set, a category (\w, \s), a huge range
+                return None, False
+        return chars, False
+    if op is _constants.BRANCH:
+        chars, nullable = set(), False
+        for branch in av[1]:
+            found, empty = _first_of_sequence(branch.data)
+            if found is None:
+                return None, False
+            chars |= found
+            nullable = nullable or empty
+        return chars, nullable
+    if op is _constants.SUBPATTERN:
+        return _first_of_sequence(av[3].data)
+    if op in _REPEATS:
+        found, empty = _first_of_sequence(av[2].data)
+        if found is None:
+            return None, False
+        return found, empty or av[0] == 0
+    if op in (_constants.AT, _constants.ASSERT, _constants.ASSERT_NOT):
+        return set(), True  # zero width: the next item starts the match
+    return None, False
+
+
+_REPEATS = tuple(
+    op
+    for op in (
+        _constants.MAX_REPEAT,
+        _constants.MIN_REPEAT,
+        getattr(_constants, "POSSESSIVE_REPEAT", None),
+    )
+    if op is not None
+)
+
+
+def _dispatch(sources: dict[str, list[str]]) -> Dispatch | None:
+    return Dispatch(sources) if sources else None
+
+
 @dataclass(frozen=True)
 class Matchers:
-    plain: re.Pattern[str] | None  # one group per category, named after it
-    deobfuscated: re.Pattern[str] | None
+    plain: Dispatch | None  # one group per category, named after it
+    deobfuscated: Dispatch | None
     allow: tuple[re.Pattern[str], ...]  # each blanked on its own: overlapping senses all count
     allow_any: re.Pattern[str] | None  # all of them in one: a quick test that any applies
     creatures: dict[str, frozenset[str]]
@@ -265,8 +397,8 @@ def matchers(language: str | None) -> Matchers:
     """Every language's rules, plus the declared language's own-language-only words and its
     own-language-only allowed words."""
     all_lexicons = lexicons()
-    plain: dict[str, str] = {}
-    deob: dict[str, str] = {}
+    plain: dict[str, list[str]] = {}
+    deob: dict[str, list[str]] = {}
     for category in RULE_CATEGORIES:
         a: list[str] = []
         b: list[str] = []
@@ -280,9 +412,9 @@ def matchers(language: str | None) -> Matchers:
             a += lexicon.patterns.get(category, ())
             b += lexicon.patterns.get(category, ())
         if a:
-            plain[category] = "|".join(a)
+            plain[category] = a
         if b:
-            deob[category] = "|".join(b)
+            deob[category] = b
     allow_terms: list[str] = []
     allow_patterns: list[str] = []
     creatures: dict[str, frozenset[str]] = {}
@@ -298,7 +430,7 @@ def matchers(language: str | None) -> Matchers:
             personal[key] = personal.get(key, ()) + words
     allow = tuple(p for p in [_wrap(allow_terms), *(_wrap([a]) for a in allow_patterns)] if p)
     allow_any = _wrap([p for p in [*allow_terms, *allow_patterns]])
-    return Matchers(_grouped(plain), _grouped(deob), allow, allow_any, creatures, personal)
+    return Matchers(_dispatch(plain), _dispatch(deob), allow, allow_any, creatures, personal)
 
 
 def _grouped(sources: dict[str, str]) -> re.Pattern[str] | None:

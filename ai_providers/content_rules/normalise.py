@@ -43,6 +43,8 @@ _HOMOGLYPHS = str.maketrans(
         "ı": "i", "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŧ": "t", "ƒ": "f", "ʀ": "r",
         "ɑ": "a", "ɩ": "i", "ɪ": "i", "ʏ": "y", "ᴀ": "a", "ᴇ": "e", "ᴏ": "o", "æ": "ae",
         "œ": "oe", "þ": "th",
+        # Typographic apostrophes: "Grandma’s pills" matches the rules' "grandma's"
+        "’": "'", "‘": "'", "ʼ": "'", "′": "'",
     }
 )  # fmt: skip
 # Leetspeak, applied only next to letters: "k1ll" and "$ex", never "1 2 3" or "50 ducks".

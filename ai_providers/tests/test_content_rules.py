@@ -223,3 +223,40 @@ def test_result_shape():
     assert result.flagged is True
     assert result.reasons == ('unkind: "stupid"',)
     assert result.usage == Usage(requests=1)
+
+
+@pytest.mark.parametrize(
+    "source, chars",
+    [
+        (r"kill(?:s|ed)?", {"k"}),
+        (r"(?:beat|stab)\w*\s+him", {"b", "s"}),
+        (r"(?<!butter )kni(?:fe|ves)", {"k"}),
+        (r"(?:the\s+)?[gh]un", {"t", "g", "h"}),
+        (r"\w+s\s+pills", None),  # any letter: cannot be told
+        (r"(?:a\s+)?", None),  # can match nothing
+    ],
+)
+def test_the_first_characters_of_a_rule(source, chars):
+    from ai_providers.content_rules.lexicons import first_chars
+
+    assert first_chars(source) == (frozenset(chars) if chars is not None else None)
+
+
+def test_dispatch_finds_what_one_expression_finds():
+    # The matcher splits alternatives by first character; its matches are the single
+    # expression's: leftmost, not overlapping, the earlier category winning.
+    from ai_providers.content_rules.lexicons import Dispatch, _grouped
+
+    sources = {
+        "self_harm": [r"kill\s+myself", r"\w+\s+myself\s+up"],
+        "violence": [r"kill(?:s|ed)?", r"(?:stab|hit)\w*\s+him", r"knife"],
+        "unkind": [r"stupid", r"hit\s+him\s+hard"],
+    }
+    text = "i will kill myself. stabbed him, hit him hard with a knife; beat myself up. kills"
+    single = _grouped({category: "|".join(alts) for category, alts in sources.items()})
+    expected = sorted((m.lastgroup, m.span()) for m in single.finditer(text))
+    assert sorted((m.lastgroup, m.span()) for m in Dispatch(sources).finditer(text)) == expected
+
+
+def test_typographic_apostrophes_fold_to_ascii():
+    assert check_text("To prove he was brave, Leo gobbled Grandma\u2019s pills like candy.").flagged
