@@ -311,16 +311,27 @@ def test_a_spanish_idea_is_told_in_spanish_when_every_voice_reads_spanish(
     assert speech  # narrated by a voice that reads Spanish
 
 
-def test_a_spanish_idea_is_told_in_the_familys_language_when_a_voice_cannot_read_it(vendors):
-    # Google's and Azure's configured voices are US English: Spanish is not for every voice.
+def test_with_every_vendor_keyed_a_spanish_idea_is_told_in_spanish(vendors):
+    # OpenAI and espeak read Spanish, and Google and Azure have a Spanish voice in their maps.
     vendors.queue("openai.transcription", Reply(words=SPANISH, language="spanish"))
     story = audio_story()
     stages.analyse_input(story.id)
     story.refresh_from_db()
+    assert story.language == "es"
+    assert story.content_warnings == []
+
+
+def test_an_idea_is_told_in_the_familys_language_when_a_voice_cannot_read_it(vendors):
+    # Italian: OpenAI and espeak read it, but Google's and Azure's maps have no Italian voice.
+    italian = ["un", "coniglio", "e", "un", "drago", "andarono", "sulla", "luna"]
+    vendors.queue("openai.transcription", Reply(words=italian, language="italian"))
+    story = audio_story()
+    stages.analyse_input(story.id)
+    story.refresh_from_db()
     assert story.language == "en"
-    assert story.generation_metadata["transcription"]["language"] == "es"
+    assert story.generation_metadata["transcription"]["language"] == "it"
     assert story.content_warnings == [
-        "The recording was in Spanish, which Mira's voices cannot read yet, so the story is "
+        "The recording was in Italian, which Mira's voices cannot read yet, so the story is "
         "told in English."
     ]
 
