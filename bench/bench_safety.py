@@ -4,7 +4,7 @@ Prints the median time of ``check_text`` for a typed idea, a 1000-word story and
 of obfuscation (leetspeak, accents, look-alike letters), the red-team suite's size, and the
 confusion matrix of the evaluation rounds in the suite (cases with a ``split``: ``dev``, the
 half rules were tuned on, ``held``, the half measured before tuning on it, ``round4``, a later
-unseen round) per category and language. The suite's own test demands 0 misses and 0 false
+unseen round, and ``round5``, measured in ``pending_round5.yaml`` but not yet fixed) per category and language. The suite's own test demands 0 misses and 0 false
 positives, so these numbers read 100 %/0 once a round is in the suite: the before-tuning numbers
 are in docs/safety.md. ``main(verbose=True)`` lists the misses and false positives.
 Story texts are also run through ``stories.pipeline.safety.story_findings`` (title + body)."""
@@ -33,12 +33,14 @@ def _median_ms(function, text: str, language: str | None) -> float:
 
 
 def _evaluation_cases() -> dict[str, list[dict]]:
-    """The suite's cases that carry a ``split`` (the evaluation rounds)."""
-    data = yaml.safe_load((REDTEAM / "cases.yaml").read_text(encoding="utf-8"))
-    return {
-        "unsafe": [c for c in data["unsafe"] if c.get("split")],
-        "benign": [c for c in data["benign"] if c.get("split")],
-    }
+    """The suite's cases that carry a ``split`` (the evaluation rounds), then the measured but
+    not yet fixed rounds in ``pending_*.yaml`` (outside the suite, whose test demands 0 misses)."""
+    cases: dict[str, list[dict]] = {"unsafe": [], "benign": []}
+    for path in [REDTEAM / "cases.yaml", *sorted(REDTEAM.glob("pending_*.yaml"))]:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for key in cases:
+            cases[key] += [c for c in data.get(key) or () if c.get("split")]
+    return cases
 
 
 def _flagged(case: dict) -> bool:
