@@ -67,7 +67,8 @@ class TemplateFieldsMixin:
     instance's as before.
 
     For fields whose state after ``__init__`` is read-only (validators, choices, messages):
-    fields holding another field or serializer (lists, nested serializers) are refused.
+    a class with a field holding another field or serializer (lists, nested serializers, as in
+    schema-only subclasses) keeps DRF's own per-instance fields.
     """
 
     def get_fields(self):
@@ -75,11 +76,17 @@ class TemplateFieldsMixin:
         templates = cls.__dict__.get("_field_templates")
         if templates is None:
             templates = super().get_fields()
-            for name, field in templates.items():
-                if isinstance(field, serializers.BaseSerializer) or hasattr(field, "child"):
-                    raise TypeError(f"{cls.__name__}.{name}: a nested field cannot be shared")
+            if any(
+                isinstance(field, serializers.BaseSerializer) or hasattr(field, "child")
+                for field in templates.values()
+            ):
+                cls._field_templates = False
+                return templates
+            for field in templates.values():
                 field.validators  # noqa: B018 (computed once here, shared by the copies)
             cls._field_templates = templates
+        if templates is False:
+            return super().get_fields()
         return {name: _shallow_copy(field) for name, field in templates.items()}
 
 

@@ -78,3 +78,11 @@ def test_each_serializer_binds_fields_of_its_own():
     assert first.fields["text"] is not second.fields["text"]
     assert first.fields["text"].root is first and second.fields["text"].root is second
     assert first.fields["text"].validators is second.fields["text"].validators  # shared, read-only
+
+
+def test_a_subclass_with_nested_fields_keeps_drfs_own():
+    from stories.openapi import StoryDocumentedSerializer
+
+    first, second = StoryDocumentedSerializer(), StoryDocumentedSerializer()
+    assert first.fields["failure"] is not second.fields["failure"]
+    assert first.fields["failure"].parent is first

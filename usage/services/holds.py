@@ -128,7 +128,8 @@ def story_admit_in_transaction(
     then raises ``refusal``. The other refusals are raised here and need a rollback.
 
     Statements: the account row lock, one read of the story's hold and the family's recent
-    story requests, then the account update and the hold insert."""
+    story requests, then the account update and the hold insert (one round trip on
+    PostgreSQL)."""
     if story_length not in STORY_LENGTHS:
         raise ValueError(f"story_length must be one of {', '.join(STORY_LENGTHS)}")
     if not transaction.get_connection().in_atomic_block:
@@ -169,8 +170,9 @@ def story_admit_in_transaction(
     account.reserved_cost_usd += estimate.cost_usd
     account.reserved_operations += estimate.operations
     account.open_story_holds += 1
+    reserve = None
     if only_reserve:
-        _save_reserved(account, now)
+        reserve = _reserved_update(account, now)  # sent with the hold's insert
     else:
         account.save()
     hold = UsageReservation(
@@ -184,7 +186,8 @@ def story_admit_in_transaction(
         purpose=f"story:{story_length}",
         expires_at=now + _hold_timeout(),
     )
-    insert_new(hold)  # hold.save(force_insert=True), SQL prepared once
+    # hold.save(force_insert=True), SQL prepared once, in one round trip with the update
+    insert_new(hold, preceded_by=reserve)
     logger.info(
         "story admitted",
         extra={
@@ -248,20 +251,20 @@ def _lock_account_for_admission(user_id, now, override) -> tuple[UsageAccount, b
     return account, unchanged
 
 
-def _save_reserved(account: UsageAccount, now) -> None:
-    """Write what admission changed on a row that the rollover and sync left as it was."""
+def _reserved_update(account: UsageAccount, now) -> tuple[str, list]:
+    """The statement writing what admission changed on a row that the rollover and sync left
+    as it was."""
     account.updated_at = now
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _RESERVE_SQL,
-            [
-                account.reserved_cost_usd,
-                account.reserved_operations,
-                account.open_story_holds,
-                now,
-                account.user_id,
-            ],
-        )
+    return (
+        _RESERVE_SQL,
+        [
+            account.reserved_cost_usd,
+            account.reserved_operations,
+            account.open_story_holds,
+            now,
+            account.user_id,
+        ],
+    )
 
 
 _HOLD_AND_RECENT_SQL = (
