@@ -186,7 +186,7 @@ def test_admission_locks_the_account_as_the_orm_lock_does(yesterday):
 
     from usage.config import usage_limits_override
     from usage.services.accounts import _lock_account
-    from usage.services.holds import _lock_account_for_admission
+    from usage.services.holds import _hold_and_recent, _lock_account_for_admission, abuse_thresholds
 
     user = family(daily_cost_limit=Decimal("7.50"))
     story_admit(user_id=user.pk, story_id=uuid.uuid4(), story_length="short", input_kind="text")
@@ -200,9 +200,15 @@ def test_admission_locks_the_account_as_the_orm_lock_does(yesterday):
         changes["daily_reset_date"] = timezone.now().date() - timedelta(days=1)
     UsageAccount.objects.filter(user=user).update(**changes)
     now = timezone.now()
+    story_id, thresholds = uuid.uuid4(), abuse_thresholds()
     with transaction.atomic():
-        fast, unchanged = _lock_account_for_admission(user.pk, now, usage_limits_override())
+        fast, unchanged, hold_and_recent = _lock_account_for_admission(
+            user.pk, now, usage_limits_override(), story_id=story_id, thresholds=thresholds
+        )
         orm = _lock_account(user.pk, now, limits_override=usage_limits_override())
+        # The hold and burst read sent with the lock answers as the read on its own does.
+        alone = _hold_and_recent(user.pk, story_id, now=now, thresholds=thresholds)
+        assert hold_and_recent == alone == (None, 1)
     assert unchanged is not yesterday
     assert fast._state.adding is False and fast._state.db == orm._state.db
     for field in UsageAccount._meta.concrete_fields:
