@@ -346,22 +346,36 @@ def call(operation: Operation, request: Any, ctx: CallContext) -> Any:
 
 
 def _prefetch(operation: Operation) -> dict[str, Any] | None:
-    """One cache round trip for what every call reads first: the circuit state of each
-    provider on the route and, unless this process watches it (``mira.stamps``), the
-    runtime-settings stamp the call's settings are pinned to."""
+    """At most one cache round trip for what every call reads first: the circuit state of
+    each provider on the route, unless this process's copy under the watched circuit stamp
+    answers it (``resilience.cached_states``), and, unless this process watches it
+    (``mira.stamps``), the runtime-settings stamp the call's settings are pinned to. With the
+    watch on and every circuit closed and quiet, no round trip at all."""
     environment = current_environment()
     stamp = stamp_key(environment)
     watched, _ = watch.value(stamp)
+    circuit_keys = [
+        key
+        for name in get_config().routes[operation].chain
+        for key in resilience.CircuitBreaker(name, operation).state_keys
+    ]
+    states = resilience.cached_states(circuit_keys)
     keys = [] if watched else [stamp]
-    for name in get_config().routes[operation].chain:
-        keys.extend(resilience.CircuitBreaker(name, operation).state_keys)
+    if states is None:
+        keys.append(resilience.CIRCUIT_STAMP_KEY)
+        keys.extend(circuit_keys)
+    if not keys:
+        return states
     try:
         seen = cache.get_many(keys)
     except Exception:  # Redis errors are not one class; each reader below then asks again
         return None
     if not watched:
         pin_with_stamp(environment, seen.get(stamp))
-    return seen
+    if states is None:
+        seen.pop(stamp, None)
+        states = resilience.remember_states(circuit_keys, seen)
+    return states
 
 
 def _call(operation: Operation, request: Any, ctx: CallContext, pending: list[Reservation]) -> Any:
