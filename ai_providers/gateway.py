@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 from mira import metrics
 from mira.stamps import watch
@@ -133,15 +133,17 @@ def _record(**fields: Any) -> AIOperation:
 
 
 _LEDGER_FIELDS = tuple(AIOperation._meta.concrete_fields)
+_LEDGER_COLUMNS = tuple(f.column for f in _LEDGER_FIELDS)
 
 
 def _ledger_insert(row: AIOperation) -> RowInsert:
     """``row`` as the INSERT the settle writes with it (defaults and ``created_at`` filled in,
     values prepared for the database as ``Model.save`` would)."""
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself, not the per-attribute proxy
     return RowInsert(
         table=AIOperation._meta.db_table,
-        columns=tuple(f.column for f in _LEDGER_FIELDS),
-        values=tuple(f.get_db_prep_save(f.pre_save(row, True), connection) for f in _LEDGER_FIELDS),
+        columns=_LEDGER_COLUMNS,
+        values=tuple(f.get_db_prep_save(f.pre_save(row, True), db) for f in _LEDGER_FIELDS),
     )
 
 

@@ -303,20 +303,36 @@ def _settle_at_once(
         no_spike = _NO_SPIKE
         params["spike_floor"] = abuse_settings.cost_spike_floor_usd
         params["spike_multiplier"] = abuse_settings.cost_spike_multiplier
+    if then is not None:
+        params.update(zip(_row_names(len(then.values)), then.values, strict=True))
+    shape = (no_spike, None if then is None else (then.table, then.columns))
+    sql = _settle_sql.get(shape)
+    if sql is None:
+        sql = _settle_sql[shape] = _settle_text(no_spike, then)
+    return _run(sql, params) is not None
+
+
+# The settle's SQL text per (spike clause, ledger table and columns): a handful of shapes per
+# process, built once instead of on every call.
+_settle_sql: dict[tuple, str] = {}
+
+
+def _row_names(count: int) -> tuple[str, ...]:
+    return tuple(f"row{i}" for i in range(count))
+
+
+def _settle_text(no_spike: str, then: RowInsert | None) -> str:
     if then is None:
         tail = "SELECT 1 FROM settled"
     else:
         quote = connection.ops.quote_name
-        names = []
-        for i, value in enumerate(then.values):
-            params[f"row{i}"] = value
-            names.append(f"%(row{i})s")
+        names = ", ".join(f"%({name})s" for name in _row_names(len(then.values)))
         # Names come from the caller's model (quoted); every value is a parameter.
         tail = (
             f"INSERT INTO {quote(then.table)} ({', '.join(map(quote, then.columns))}) "  # noqa: S608
-            f"SELECT {', '.join(names)} FROM settled RETURNING 1"
+            f"SELECT {names} FROM settled RETURNING 1"
         )
-    return _run(_SETTLE_SQL.format(no_spike=no_spike, then=tail), params) is not None
+    return _SETTLE_SQL.format(no_spike=no_spike, then=tail)
 
 
 def _insert(row: RowInsert) -> None:
