@@ -37,15 +37,24 @@ def interests_without_personal_data(interests: Iterable[str]) -> tuple[tuple[str
 
 
 def screen_child_inputs(fields: dict[str, str], *, language: str) -> None:
-    """Raise ``StoryFailed(unsafe_input)`` when any field (already free of personal data) is
-    unsafe by Mira's own rules. Runs before the first vendor call, whatever vendor moderation
-    would say."""
+    """Raise ``StoryFailed(unsafe_input)`` when any field is unsafe by Mira's own rules. Runs
+    before the first vendor call, whatever vendor moderation would say.
+
+    ``fields`` hold what was typed, *before* personal data was removed: the classifier runs
+    here, in process, so nothing leaves, and removing personal data can also remove the harm's
+    signal ("the player from Roblox asked Leo which playground..." loses "Roblox asked" as a
+    handle). Both the text as typed and the text vendors will see are screened."""
     reasons: list[str] = []
-    for field, text in fields.items():
-        if not text:
+    for field, typed in fields.items():
+        if not typed:
             continue
-        result = check_text(text, language)
-        reasons += [f"{field}: {r}" for r in result.reasons if not r.startswith(PERSONAL_DATA)]
+        cleaned, _removed = without_personal_data(typed)
+        found: dict[str, None] = {}
+        for text in dict.fromkeys((typed, cleaned)):
+            for reason in check_text(text, language).reasons:
+                if not reason.startswith(PERSONAL_DATA):
+                    found[f"{field}: {reason}"] = None
+        reasons += found
     if reasons:
         raise StoryFailed(
             "The story idea was not suitable for a children's story.",

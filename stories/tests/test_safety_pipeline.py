@@ -91,6 +91,25 @@ def test_offline_special_requests_name_and_interests_are_screened_too():
     assert story.failure_code == "unsafe_input"
 
 
+# Removing personal data removes "Roblox asked" as a handle; what is left reads harmlessly.
+HARM_INSIDE_PERSONAL_DATA = (
+    "The player from Roblox asked Leo which playground he plays at and said he would bring "
+    "him a present"
+)
+
+
+def test_harm_is_screened_as_typed_not_only_once_personal_data_is_removed(vendors):  # noqa: F811
+    story = pipeline.run(text_story(HARM_INSIDE_PERSONAL_DATA).id)
+    assert story.failure_code == "unsafe_input"
+    assert any(w.startswith("idea: grooming") for w in story.content_warnings)
+    assert not vendors.requests("openai.moderations")
+    assert not vendors.requests("openai.chat")
+    story = pipeline.run(
+        text_story("a trip to the seaside", special_requests=HARM_INSIDE_PERSONAL_DATA).id
+    )
+    assert story.failure_code == "unsafe_input"
+
+
 def test_offline_grief_is_told_not_refused():
     story = pipeline.run(text_story("Mia misses her grandpa who died last year").id)
     assert story.status == StoryStatus.READY, (story.failure_code, story.content_warnings)

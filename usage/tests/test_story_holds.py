@@ -238,3 +238,43 @@ def test_a_logical_operation_counts_on_the_hold_whichever_of_its_calls_settles_f
     account = books(user)
     assert account.daily_operations == 1 == hold.settled_operations
     assert account.reserved_operations == 0
+
+
+# A call that draws from a story hold (every call of the story pipeline) takes the ORM path:
+# the single-statement attempt finds ``open_story_holds`` > 0 and writes nothing (one round
+# trip), then BEGIN, the account lock, the hold lock, the hold, account and reservation writes,
+# COMMIT; the settle likewise, with the call's reservation read and closed too. Pinned so the
+# counts can only go down (a single-statement path for hold-drawing calls is not built yet).
+HOLD_RESERVE_QUERIES = 8
+HOLD_SETTLE_QUERIES = 9
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)  # autocommit, as production: BEGIN/COMMIT counted
+def test_a_call_drawing_from_a_story_hold_costs_a_fixed_number_of_queries(paid_vendor):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from remoteconfig.cache import pinned
+    from remoteconfig.selectors import config_snapshot
+
+    user = family(daily_cost_limit=Decimal("1.00"))
+    story_id = uuid.uuid4()
+    hold = story_admit(user_id=user.pk, story_id=story_id, story_length="short", input_kind="text")
+    for _ in range(2):  # the second call: the runtime settings and config copies are warm
+        with pinned():
+            config_snapshot()
+            with CaptureQueriesContext(connection) as reserving:
+                r = budget_reserve(
+                    user_id=user.pk,
+                    amount_usd=Decimal("0.01"),
+                    story_id=story_id,
+                    purpose="story_generation",
+                )
+            with CaptureQueriesContext(connection) as settling:
+                budget_settle(reservation=r, actual_usd=Decimal("0.004"))
+    assert len(reserving) == HOLD_RESERVE_QUERIES, [q["sql"][:80] for q in reserving]
+    assert len(settling) == HOLD_SETTLE_QUERIES, [q["sql"][:80] for q in settling]
+    account = books(user)
+    assert account.daily_cost_usd == Decimal("0.0080")
+    assert account.reserved_cost_usd == hold.amount_usd - Decimal("0.008")

@@ -34,16 +34,19 @@ def analyse_input(story_id: uuid.UUID) -> None:
     kid = story.kid
     # Personal data leaves every free-text field before any vendor call; what is left is
     # screened by Mira's own classifier first, whatever vendor moderation would say.
+    # The classifier reads each field as typed (and as cleaned): removing personal data must
+    # never remove the signal of harm with it (stories/pipeline/safety.py).
     interests, removed = interests_without_personal_data(kid.interests)
-    special, special_removed = without_personal_data(
-        clean_user_text(story.special_requests, limit=USER_TEXT_LIMITS["special_requests"])
+    special_typed = clean_user_text(
+        story.special_requests, limit=USER_TEXT_LIMITS["special_requests"]
     )
+    _special, special_removed = without_personal_data(special_typed)
     removed.update(special_removed)
     screen_child_inputs(
         {
             "name": kid.name,
-            "interests": ", ".join(interests),
-            "special_requests": special,
+            "interests": ", ".join(i.strip() for i in kid.interests if i.strip()),
+            "special_requests": special_typed,
         },
         language=story.language,
     )
@@ -71,7 +74,7 @@ def analyse_input(story_id: uuid.UUID) -> None:
         # What a vision model read in the drawing (a name, a street sign) is checked too.
         description, described = without_personal_data(result.description)
         removed.update(described)
-        screen_child_inputs({"drawing description": description}, language=story.language)
+        screen_child_inputs({"drawing description": result.description}, language=story.language)
         output = {
             "description": description,
             "palette": list(result.palette),
@@ -84,9 +87,10 @@ def analyse_input(story_id: uuid.UUID) -> None:
             # A recorded idea becomes text first (a retry finds the transcript already saved),
             # then goes through exactly the typed-text path below.
             story = transcribe_idea(story, call_context(story, Stage.ANALYSE_INPUT))
-        text, typed = without_personal_data(clean_user_text(story.input_text, limit=2000))
+        idea = clean_user_text(story.input_text, limit=2000)
+        text, typed = without_personal_data(idea)
         removed.update(typed)
-        screen_child_inputs({"idea": text}, language=story.language)
+        screen_child_inputs({"idea": idea}, language=story.language)
         verdict = gateway.call(
             Operation.CONTENT_SAFETY,
             SafetyRequest(text=text, kid_age=kid.age),
