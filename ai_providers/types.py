@@ -129,6 +129,9 @@ class SafetyRequest:
     system_prompt: str = ""
     user_prompt: str = ""
     max_tokens: int = 400  # upper bound on the judge's JSON verdict
+    # The text's declared language: the offline rules check words that are harmless in one
+    # language and not another ("aß" in German, "Gift") only in that language.
+    language: str | None = None
 
     @property
     def judge(self) -> bool:

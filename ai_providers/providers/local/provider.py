@@ -72,7 +72,7 @@ class LocalProvider(Provider):
     def check_safety(self, request: SafetyRequest, call: VendorCall) -> SafetyResult:
         from ...content_rules import check_text
 
-        return check_text(request.text)
+        return check_text(request.text, request.language)
 
     def synthesize_speech(self, request: SpeechRequest, call: VendorCall) -> SpeechResult:
         from .speech import SpeechEngineError, synthesize

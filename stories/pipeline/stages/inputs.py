@@ -93,7 +93,7 @@ def analyse_input(story_id: uuid.UUID) -> None:
         screen_child_inputs({"idea": idea}, language=story.language)
         verdict = gateway.call(
             Operation.CONTENT_SAFETY,
-            SafetyRequest(text=text, kid_age=kid.age),
+            SafetyRequest(text=text, kid_age=kid.age, language=story.language),
             call_context(story, Stage.ANALYSE_INPUT),
         )
         if verdict.flagged:
