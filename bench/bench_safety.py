@@ -45,15 +45,21 @@ def _evaluation_cases() -> dict[str, list[dict]]:
     return cases
 
 
-def _flagged(case: dict) -> bool:
+def _flagged(case: dict, learned: bool = False) -> bool:
+    """Refused by the rules (``learned``: or by the learned model, as the pipeline does for
+    every input and every vendor-written story)."""
     from ai_providers.content_rules import check_text
 
     flagged = check_text(case["text"], case["lang"]).flagged
     if case.get("kind") == "story":
         from stories.pipeline.safety import story_findings
 
-        story = bool(story_findings("A story", case["text"], language=case["lang"]))
-        flagged = flagged or story
+        story = story_findings("A story", case["text"], language=case["lang"], learned=False)
+        flagged = flagged or bool(story)
+    if learned and not flagged:
+        from stories.pipeline.safety import model_findings
+
+        flagged = bool(model_findings(case["text"]))
     return flagged
 
 
@@ -62,30 +68,39 @@ def _confusion(verbose: bool = False) -> None:
     if not cases["unsafe"]:
         return
     for split in dict.fromkeys(c["split"] for c in cases["unsafe"]):
-        rows: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # key -> [caught, total]
-        fp: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         missed, refused = [], []
+        # key -> [rules caught, rules or model caught, total]
+        rows: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+        fp: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
         for case in (c for c in cases["unsafe"] if c["split"] == split):
-            hit = _flagged(case)
+            hit, either = _flagged(case), _flagged(case, learned=True)
             for key in (f"cat {case['category']}", f"lang {case['lang']}", "all"):
                 rows[key][0] += hit
-                rows[key][1] += 1
-            if not hit:
+                rows[key][1] += either
+                rows[key][2] += 1
+            if not either:
                 missed.append(case)
         for case in (c for c in cases["benign"] if c["split"] == split):
-            hit = _flagged(case)
+            hit, either = _flagged(case), _flagged(case, learned=True)
             for key in (f"lang {case['lang']}", "all"):
                 fp[key][0] += hit
-                fp[key][1] += 1
-            if hit:
+                fp[key][1] += either
+                fp[key][2] += 1
+            if either:
                 refused.append(case)
-        print(f"-- {split}: unsafe caught (recall) / benign refused (false positives)")
+        print(
+            f"-- {split}: unsafe caught (recall) / benign refused (false positives); "
+            "rules alone, then rules or the learned model"
+        )
         for key in sorted(rows, key=lambda k: (k == "all", k)):
-            caught, total = rows[key]
-            line = f"  {key:<22} caught {caught:>3}/{total:<3} ({100 * caught / total:5.1f}%)"
+            caught, either, total = rows[key]
+            line = (
+                f"  {key:<18} caught {caught:>3}/{total:<3} ({100 * caught / total:5.1f}%)"
+                f" | {either:>3}/{total:<3} ({100 * either / total:5.1f}%)"
+            )
             if key in fp:
-                bad, benign_total = fp[key]
-                line += f"   benign refused {bad:>2}/{benign_total:<3}"
+                bad, bad_either, benign_total = fp[key]
+                line += f"   benign refused {bad:>2} | {bad_either:>2} of {benign_total:<3}"
             print(line)
         if verbose:
             for case in missed:

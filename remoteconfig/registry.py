@@ -485,6 +485,17 @@ declare(
 )
 declare(
     ConfigKey(
+        "safety_model_threshold",
+        IntType(minimum=50, maximum=100, nullable=True),
+        "The learned safety classifier refuses an idea or a story when its P(unsafe), in "
+        "percent, reaches this (docs/safety.md). Lower catches more and refuses more benign "
+        "text; empty turns the model off (the rules always run).",
+        CATEGORY_OPS,
+        default=85,
+    )
+)
+declare(
+    ConfigKey(
         "usage_limits",
         UsageLimitsType(),
         "Overrides of the usage_tiers limits in config/ai_providers.yaml, any subset "

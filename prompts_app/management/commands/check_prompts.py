@@ -27,6 +27,13 @@ class Command(BaseCommand):
         from ai_providers.content_rules import validate_lexicons
 
         issues += validate_lexicons()
+        # So is the learned classifier's extra benign training text.
+        from ai_providers.content_rules.model import extra_benign
+
+        try:
+            extra_benign()
+        except (ValueError, OSError) as exc:
+            issues.append(str(exc))
         if issues:
             for issue in issues:
                 self.stderr.write(str(issue))

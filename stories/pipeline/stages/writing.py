@@ -233,6 +233,7 @@ def _judge_findings(story: Story, avoid_topics: tuple[str, ...]) -> list[str]:
         system_prompt=prompt.system,
         user_prompt=prompt.user,
         max_tokens=int(params.get("max_tokens", 400)),
+        language=story.language,
     )
     ctx = call_context(story, Stage.CHECK_SAFETY, prompt.version)
     if not gateway.vendor_in_chain(Operation.CONTENT_SAFETY, request, ctx):
@@ -267,13 +268,22 @@ def check_safety(story_id: uuid.UUID) -> None:
     for attempt in range(2):
         # Mira's own classifier on every story, title included, with the parent's avoided
         # topics; vendor moderation (where configured) after it, never instead of it.
+        # The learned model too, for every story a vendor wrote (stories/pipeline/safety.py).
         reasons = story_findings(
-            story.title, story.text, language=story.language, avoid_topics=context.avoid_topics
+            story.title,
+            story.text,
+            language=story.language,
+            avoid_topics=context.avoid_topics,
+            learned=story_writer_vendor(story.id) not in (None, "local"),
         )
         if not reasons:
             verdict = gateway.call(
                 Operation.CONTENT_SAFETY,
-                SafetyRequest(text=f"{story.title}\n\n{story.text}", kid_age=story.kid.age),
+                SafetyRequest(
+                    text=f"{story.title}\n\n{story.text}",
+                    kid_age=story.kid.age,
+                    language=story.language,
+                ),
                 call_context(story, Stage.CHECK_SAFETY),
             )
             reasons = list(verdict.reasons) if verdict.flagged else []
