@@ -26,9 +26,12 @@ import uuid
 from collections import OrderedDict
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models.base import ModelState
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
 from mira.stamps import stamp_set, watch
@@ -129,6 +132,57 @@ def _fresh(instance):
     return duplicate
 
 
+def _token_sql(using: str) -> str | None:
+    """The token and its user in one plain statement built once from the models' columns:
+    the ORM's ``select_related`` query costs more to build than to run. None where the rows
+    would need the ORM's value converters (PostgreSQL needs none for these fields)."""
+    from rest_framework.authtoken.models import Token
+
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return None
+    quote = connection.ops.quote_name
+    token_fields = Token._meta.concrete_fields
+    user_fields = get_user_model()._meta.concrete_fields
+    if any(f.get_db_converters(connection) for f in (*token_fields, *user_fields)):
+        return None
+    token_table, user_table = Token._meta.db_table, get_user_model()._meta.db_table
+    columns = ", ".join(
+        [f"t.{quote(f.column)}" for f in token_fields]
+        + [f"u.{quote(f.column)}" for f in user_fields]
+    )
+    user_pk = quote(get_user_model()._meta.pk.column)
+    return (
+        f"SELECT {columns} FROM {quote(token_table)} t"  # noqa: S608 (the models' own names)
+        f" JOIN {quote(user_table)} u ON u.{user_pk} = t.{quote(Token._meta.get_field('user').column)}"
+        f" WHERE t.{quote(Token._meta.pk.column)} = %s"
+    )
+
+
+_token_sqls: dict[str, str | None] = {}
+
+
+def _token_with_user(key: str):
+    """``Token.objects.select_related("user").get(key=key)``, or None for an unknown key."""
+    from rest_framework.authtoken.models import Token  # DRF imports this module before the apps
+
+    using = router.db_for_read(Token)
+    if using not in _token_sqls:
+        _token_sqls[using] = _token_sql(using)
+    sql = _token_sqls[using]
+    if sql is None:
+        return Token.objects.using(using).select_related("user").filter(key=key).first()
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [key])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    split = len(Token._meta.concrete_fields)
+    token = Token.from_db(using, None, row[:split])
+    token.user = get_user_model().from_db(using, None, row[split:])
+    return token
+
+
 class CachedTokenAuthentication(TokenAuthentication):
     """DRF's ``Authorization: Token <key>``, answered from the process's copy when the auth
     stamp is unchanged. Refusals (unknown token, inactive user) are never cached."""
@@ -153,7 +207,13 @@ class CachedTokenAuthentication(TokenAuthentication):
             if entry is not None:
                 user, token = entry
                 return _fresh(user), _fresh(token)
-        user, token = super().authenticate_credentials(key)
+        # DRF's lookup and refusals, with the query built once (``_token_with_user``).
+        token = _token_with_user(key)
+        if token is None:
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        user = token.user
         if stamp is not None:
             token.user = user
             copies.put(key, stamp, (_fresh(user), _fresh(token)))

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 from mira import metrics
 from mira.stamps import watch
@@ -133,15 +133,17 @@ def _record(**fields: Any) -> AIOperation:
 
 
 _LEDGER_FIELDS = tuple(AIOperation._meta.concrete_fields)
+_LEDGER_COLUMNS = tuple(f.column for f in _LEDGER_FIELDS)
 
 
 def _ledger_insert(row: AIOperation) -> RowInsert:
     """``row`` as the INSERT the settle writes with it (defaults and ``created_at`` filled in,
     values prepared for the database as ``Model.save`` would)."""
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself, not the per-attribute proxy
     return RowInsert(
         table=AIOperation._meta.db_table,
-        columns=tuple(f.column for f in _LEDGER_FIELDS),
-        values=tuple(f.get_db_prep_save(f.pre_save(row, True), connection) for f in _LEDGER_FIELDS),
+        columns=_LEDGER_COLUMNS,
+        values=tuple(f.get_db_prep_save(f.pre_save(row, True), db) for f in _LEDGER_FIELDS),
     )
 
 
@@ -346,22 +348,36 @@ def call(operation: Operation, request: Any, ctx: CallContext) -> Any:
 
 
 def _prefetch(operation: Operation) -> dict[str, Any] | None:
-    """One cache round trip for what every call reads first: the circuit state of each
-    provider on the route and, unless this process watches it (``mira.stamps``), the
-    runtime-settings stamp the call's settings are pinned to."""
+    """At most one cache round trip for what every call reads first: the circuit state of
+    each provider on the route, unless this process's copy under the watched circuit stamp
+    answers it (``resilience.cached_states``), and, unless this process watches it
+    (``mira.stamps``), the runtime-settings stamp the call's settings are pinned to. With the
+    watch on and every circuit closed and quiet, no round trip at all."""
     environment = current_environment()
     stamp = stamp_key(environment)
     watched, _ = watch.value(stamp)
+    circuit_keys = [
+        key
+        for name in get_config().routes[operation].chain
+        for key in resilience.CircuitBreaker(name, operation).state_keys
+    ]
+    states = resilience.cached_states(circuit_keys)
     keys = [] if watched else [stamp]
-    for name in get_config().routes[operation].chain:
-        keys.extend(resilience.CircuitBreaker(name, operation).state_keys)
+    if states is None:
+        keys.append(resilience.CIRCUIT_STAMP_KEY)
+        keys.extend(circuit_keys)
+    if not keys:
+        return states
     try:
         seen = cache.get_many(keys)
     except Exception:  # Redis errors are not one class; each reader below then asks again
         return None
     if not watched:
         pin_with_stamp(environment, seen.get(stamp))
-    return seen
+    if states is None:
+        seen.pop(stamp, None)
+        states = resilience.remember_states(circuit_keys, seen)
+    return states
 
 
 def _call(operation: Operation, request: Any, ctx: CallContext, pending: list[Reservation]) -> Any:

@@ -13,6 +13,19 @@ caller in the whole deployment gets to *probe* it (half-open). Success closes it
 re-opens it. The state lives in Django's cache (Redis when ``REDIS_URL`` is set) so every web
 and worker process sees the same circuit.
 
+Reading the state without a round trip: every write of a circuit's state is followed by a new
+value of the circuit stamp (``CIRCUIT_STAMP_KEY``, written with ``mira.stamps.stamp_set``), and
+each process keeps what it last read of the circuit keys together with the stamp it read in the
+same MGET (``cached_states`` / ``remember_states``). While the process's stamp watch still holds
+that stamp, the copy is what the cache holds, so a closed circuit costs a call no round trip.
+Staleness bound, as for the runtime settings (``mira.stamps``): another process's change is seen
+within milliseconds (pub/sub), within ``MIRA_STAMP_REFRESH_SECONDS`` if its notice is lost, and
+a watch that cannot reach Redis for three refresh periods sends every call back to the cache.
+Meanwhile a process may still call a vendor whose circuit another process has just opened (its
+own first failure then moves its stamp and it reads the state again), or skip one just closed;
+changes made by the process itself are seen at once. The half-open probe stays an atomic
+``cache.add`` on every read that finds the cool-down over.
+
 Deadline: a call context may carry the moment its stage's time budget runs out
 (``Deadline``); the gateway never starts a try, waits for a retry or moves to a fallback past
 it, and gives each vendor call at most the time that is left.
@@ -23,11 +36,15 @@ from __future__ import annotations
 import logging
 import random
 import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+
+from mira.stamps import stamp_set, watch
 
 from .types import Deadline, Operation
 
@@ -67,6 +84,56 @@ class RetryPolicy:
 
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
+
+# Moves (a fresh random value) after every write of any circuit's state.
+CIRCUIT_STAMP_KEY = "ai:circuit:stamp"
+# (stamp, {key: value or None when the cache had no such key}): the circuit keys this process
+# read in one MGET with that stamp. Replaced whole, never mutated, so threads can share it.
+_known: tuple[Any, dict[str, Any]] | None = None
+
+
+def _bump() -> None:
+    """Tell every process that some circuit's state has just changed (after the write)."""
+    stamp_set(CIRCUIT_STAMP_KEY, uuid.uuid4().hex)
+
+
+def cached_states(keys: Iterable[str]) -> dict[str, Any] | None:
+    """What the cache holds for the circuit ``keys`` (missing keys left out, as
+    ``cache.get_many`` does), from this process's copy while the watched circuit stamp is the
+    one the copy was read with; None: read them, with ``CIRCUIT_STAMP_KEY`` in the same
+    ``get_many``, and pass the result to ``remember_states``."""
+    watched, stamp = watch.value(CIRCUIT_STAMP_KEY)
+    known = _known
+    if not watched or known is None or known[0] != stamp:
+        return None
+    values = known[1]
+    seen = {}
+    for key in keys:
+        if key not in values:
+            return None
+        if values[key] is not None:
+            seen[key] = values[key]
+    return seen
+
+
+def remember_states(keys: Iterable[str], seen: dict[str, Any]) -> dict[str, Any]:
+    """Keep what one ``get_many`` of ``keys`` and ``CIRCUIT_STAMP_KEY`` returned (``seen``)
+    for ``cached_states``; return ``seen`` without the stamp."""
+    global _known
+    stamp = seen.get(CIRCUIT_STAMP_KEY)
+    states = {k: v for k, v in seen.items() if k != CIRCUIT_STAMP_KEY}
+    if stamp is None:
+        if watch.enabled():
+            # No circuit was ever written: start the stamp so the watch has one to follow.
+            # Nothing is kept this time (a write may come between the read and this add).
+            cache.add(CIRCUIT_STAMP_KEY, uuid.uuid4().hex, timeout=None)
+        return states
+    values = {key: states.get(key) for key in keys}
+    known = _known
+    if known is not None and known[0] == stamp:
+        values = {**known[1], **values}
+    _known = (stamp, values)
+    return states
 
 
 @dataclass(frozen=True)
@@ -136,7 +203,8 @@ class CircuitBreaker:
             return
         if cache.get(self._open_until) is not None:
             logger.info("circuit closed", extra={"vendor": self.name, "operation": self.operation})
-        cache.delete_many([self._failures, self._open_until, self._probe])
+        cache.delete_many(self._keys)
+        _bump()
 
     def record_failure(self, *, probe: bool = False) -> bool:
         """Count a failure; return True when this failure opened (or re-opened) the circuit."""
@@ -151,6 +219,7 @@ class CircuitBreaker:
         if probe or failures >= self.threshold:
             cache.set(self._open_until, time.time() + self.cooldown, timeout=None)
             cache.delete(self._probe)
+            _bump()  # after every write: the count moved (and the circuit opened)
             logger.warning(
                 "circuit opened",
                 extra={
@@ -161,20 +230,27 @@ class CircuitBreaker:
                 },
             )
             return True
+        _bump()
         return False
 
     def release_probe(self) -> None:
         """Give up the half-open probe without a verdict (the call failed for our own reasons)."""
         cache.delete(self._probe)
 
+    @property
+    def _keys(self) -> list[str]:
+        return [self._failures, self._open_until, self._probe]
+
     def reset(self) -> None:
-        cache.delete_many([self._failures, self._open_until, self._probe])
+        cache.delete_many(self._keys)
+        _bump()
 
 
 def circuit_reset(names: Iterable[str], operations: Iterable[Operation | str] = Operation) -> None:
     """Close the named providers' circuits, every operation unless ``operations`` says which
     (ops after an incident; tests between cases)."""
     wanted = list(operations)
-    for name in names:
-        for operation in wanted:
-            CircuitBreaker(name, operation).reset()
+    keys = [key for name in names for op in wanted for key in CircuitBreaker(name, op)._keys]
+    if keys:
+        cache.delete_many(keys)
+    _bump()

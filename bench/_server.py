@@ -26,8 +26,14 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+class ServerURL(str):
+    """The server's base URL, and the gunicorn master's process id (``pid``)."""
+
+    pid: int
+
+
 @contextlib.contextmanager
-def gunicorn_server(workers: int) -> Iterator[str]:
+def gunicorn_server(workers: int) -> Iterator[ServerURL]:
     """Yield the base URL of a gunicorn running this checkout with ``workers`` processes."""
     port = _free_port()
     env = {
@@ -51,7 +57,8 @@ def gunicorn_server(workers: int) -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=log,
     )
-    url = f"http://127.0.0.1:{port}"
+    url = ServerURL(f"http://127.0.0.1:{port}")
+    url.pid = process.pid
     try:
         deadline = time.monotonic() + 30
         while True:

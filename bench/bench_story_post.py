@@ -1,17 +1,24 @@
 """``POST /api/v1/stories/`` with a text idea under gunicorn (production settings): p50/p95 at
-``BENCH_STORY_CLIENTS`` (8) concurrent clients, each on its own keep-alive connection.
+``BENCH_STORY_CLIENTS`` (8) concurrent clients, each on its own connection (kept alive when the
+server keeps it; gunicorn's sync workers close it after each response, and the client then
+connects again, inside the timed request).
 
-What is timed is the request only: validation, usage admission (the story hold), the story row
-and the enqueue to the task broker. No worker runs; the queued tasks are purged afterwards and
-the throwaway families (enough of them that no family hits the per-minute burst rule) are
-deleted with their stories.
+What is timed is the request only, from sending it to the last byte of the response:
+validation, usage admission (the story hold), the story row and the enqueue to the task
+broker. No worker runs; the queued tasks are purged afterwards and the throwaway families
+(enough of them that no family hits the per-minute burst rule) are deleted with their stories.
+The clock starts once every gunicorn worker has booted.
+
+On a shared machine wall-clock numbers are noisy, so the CPU time each story cost is printed
+too (Linux: from ``/proc``): the gunicorn workers, this database's PostgreSQL backends, the
+Redis server (shared with whatever else uses it) and the client threads themselves.
 """
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
+import socket
 import statistics
 import sys
 import threading
@@ -29,6 +36,7 @@ CLIENTS = int(os.environ.get("BENCH_STORY_CLIENTS", "8"))
 PER_CLIENT = int(os.environ.get("BENCH_STORY_REQUESTS", "40"))
 WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "4"))
 STORIES_PER_FAMILY = 8  # below the default burst rule (10 a minute)
+PROC = Path("/proc")
 
 
 def _families(count: int) -> list[tuple[object, str, str]]:
@@ -54,6 +62,171 @@ def _families(count: int) -> list[tuple[object, str, str]]:
     return families
 
 
+class _Connection:
+    """A minimal HTTP/1.1 client for one thread: the request's bytes are built before the
+    clock starts, so the client spends its CPU on sending and reading, not on http.client's
+    header handling (the client shares the machine's cores with the server)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.address = (host, port)
+        self.sock: socket.socket | None = None
+        self.buffer = b""
+
+    def exchange(self, request: bytes) -> tuple[int, bytes]:
+        reused = self.sock is not None
+        try:
+            return self._exchange(request)
+        except ConnectionError:
+            self.close()
+            if not reused:
+                raise
+            # The server closed an idle kept-alive connection before reading the request.
+            return self._exchange(request)
+
+    def _exchange(self, request: bytes) -> tuple[int, bytes]:
+        if self.sock is None:
+            self.sock = socket.create_connection(self.address, timeout=30)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.buffer = b""
+        self.sock.sendall(request)
+        while b"\r\n\r\n" not in self.buffer:
+            self._receive()
+        head, _, rest = self.buffer.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip().lower()
+        if "content-length" not in headers:
+            raise RuntimeError(f"a response without Content-Length: {head[:200]!r}")
+        length = int(headers["content-length"])
+        self.buffer = rest
+        while len(self.buffer) < length:
+            self._receive()
+        body, self.buffer = self.buffer[:length], self.buffer[length:]
+        if headers.get("connection") == "close":
+            self.close()
+        return status, body
+
+    def _receive(self) -> None:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("the server closed the connection")
+        self.buffer += chunk
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+        self.sock = None
+
+
+def _story_request(host: str, port: int, token: str, kid: str) -> bytes:
+    body = json.dumps(
+        {"kid": kid, "text": "a dragon who is afraid of the dark", "story_type": "adventure"}
+    ).encode()
+    headers = {
+        "Host": f"{host}:{port}",
+        **PROXY_HEADERS,
+        "Authorization": f"Token {token}",
+        "Content-Type": "application/json",
+        "Content-Length": str(len(body)),
+        "Idempotency-Key": uuid.uuid4().hex,
+    }
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    return f"POST /api/v1/stories/ HTTP/1.1\r\n{head}\r\n".encode() + body
+
+
+# --- CPU seconds from /proc (Linux) ---------------------------------------------------------
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in PROC.iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _database_backends() -> list[int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _redis_pid() -> int | None:
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        return None
+    import redis
+
+    return int(redis.Redis.from_url(settings.REDIS_URL).info("server")["process_id"])
+
+
+def _wait_for_workers(master: int, timeout: float = 60) -> list[int]:
+    """The workers' ids once all have booted: as many as asked for, their CPU time still."""
+    deadline = time.monotonic() + timeout
+    previous = None
+    while time.monotonic() < deadline:
+        workers = sorted(_children(master))
+        spent = sum(_cpu_seconds(pid) for pid in workers)
+        if len(workers) == WORKERS and previous is not None and spent - previous < 0.02:
+            return workers
+        previous = spent if len(workers) == WORKERS else None
+        time.sleep(0.3)
+    return sorted(_children(master))
+
+
+class _CpuMeter:
+    """CPU seconds spent by the web workers, the database's backends, Redis and this process
+    between ``start`` and ``stop``."""
+
+    def __init__(self, workers: list[int]) -> None:
+        self.workers = workers
+        self.redis = _redis_pid()
+
+    def _sample(self) -> dict[str, float]:
+        return {
+            "web": sum(_cpu_seconds(pid) for pid in self.workers),
+            # Backends opened during the run count from zero (their start-up is counted).
+            "db": {pid: _cpu_seconds(pid) for pid in _database_backends()},
+            "redis": _cpu_seconds(self.redis) if self.redis else 0.0,
+            "client": time.process_time(),
+        }
+
+    def start(self) -> None:
+        self.before = self._sample()
+
+    def stop(self) -> dict[str, float]:
+        after = self._sample()
+        db = sum(v - self.before["db"].get(pid, 0.0) for pid, v in after["db"].items())
+        return {
+            "web": after["web"] - self.before["web"],
+            "PostgreSQL": db,
+            "Redis": after["redis"] - self.before["redis"],
+            "client": after["client"] - self.before["client"],
+        }
+
+
 def main() -> None:
     from django_q.brokers import get_broker
 
@@ -62,39 +235,33 @@ def main() -> None:
     samples: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
+    measure_cpu = (PROC / "self" / "stat").exists()
+    cpu: dict[str, float] = {}
     try:
         with gunicorn_server(WORKERS) as base:
             host = urlsplit(base)
-            barrier = threading.Barrier(CLIENTS)
+            meter = _CpuMeter(_wait_for_workers(base.pid)) if measure_cpu else None
+            # Every client has built its requests (ready), the meter starts, then all go.
+            ready, go = threading.Barrier(CLIENTS + 1), threading.Barrier(CLIENTS + 1)
 
             def client(i: int) -> None:
                 mine = families[i * per_client_families : (i + 1) * per_client_families]
-                connection = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
+                requests = [
+                    _story_request(host.hostname, host.port, token, kid)
+                    for n in range(PER_CLIENT)
+                    for _user, token, kid in [mine[n % len(mine)]]
+                ]
+                connection = _Connection(host.hostname, host.port)
                 times = []
-                barrier.wait()
-                for n in range(PER_CLIENT):
-                    _user, token, kid = mine[n % len(mine)]
-                    body = json.dumps(
-                        {
-                            "kid": kid,
-                            "text": "a dragon who is afraid of the dark",
-                            "story_type": "adventure",
-                        }
-                    )
-                    headers = {
-                        **PROXY_HEADERS,
-                        "Authorization": f"Token {token}",
-                        "Content-Type": "application/json",
-                        "Idempotency-Key": uuid.uuid4().hex,
-                    }
+                ready.wait()
+                go.wait()
+                for request in requests:
                     started = time.perf_counter()
-                    connection.request("POST", "/api/v1/stories/", body=body, headers=headers)
-                    response = connection.getresponse()
-                    payload = response.read()
+                    status, payload = connection.exchange(request)
                     elapsed = time.perf_counter() - started
-                    if response.status != 202:
+                    if status != 202:
                         with lock:
-                            errors.append(f"{response.status} {payload[:200]!r}")
+                            errors.append(f"{status} {payload[:200]!r}")
                         continue
                     times.append(elapsed * 1000)
                 connection.close()
@@ -102,12 +269,18 @@ def main() -> None:
                     samples.extend(times)
 
             threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
-            started = time.perf_counter()
             for thread in threads:
                 thread.start()
+            ready.wait()
+            if meter is not None:
+                meter.start()
+            go.wait()
+            started = time.perf_counter()
             for thread in threads:
                 thread.join()
             wall = time.perf_counter() - started
+            if meter is not None:
+                cpu = meter.stop()
         if errors:
             print(f"{len(errors)} request(s) not accepted, e.g. {errors[0]}")
         if not samples:
@@ -119,6 +292,14 @@ def main() -> None:
             f"n={len(samples)}  p50 {statistics.median(samples):.1f} ms  p95 {p95:.1f} ms  "
             f"({len(samples) / wall:.0f} stories/s)"
         )
+        if cpu:
+            count = CLIENTS * PER_CLIENT
+            parts = "  ".join(
+                f"{name} {seconds * 1000 / count:.2f}" for name, seconds in cpu.items()
+            )
+            total = sum(cpu.values()) * 1000 / count
+            load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+            print(f"CPU ms per story: {parts}  total {total:.2f}  (load average {load})")
     finally:
         get_broker().purge_queue()
         for user, _token, _kid in families:

@@ -52,3 +52,45 @@ class StrictFloatField(_JsonTyped, serializers.FloatField):
 
 class StrictBooleanField(_JsonTyped, serializers.BooleanField):
     json_types, type_name = (bool,), "true or false"
+
+
+class TemplateFieldsMixin:
+    """A serializer whose fields are built once per class and copied cheaply per instance.
+
+    DRF makes every field of a serializer anew for each serializer instance: a ``Serializer``
+    deep-copies its declared fields (each copy calls the field's ``__init__`` again), a
+    ``ModelSerializer`` also builds the model's fields from the model's metadata. On a hot
+    endpoint that costs more than the request's own work. Here the fields DRF would build are
+    made once per class (unbound templates) and each instance binds shallow copies of them:
+    the same classes, arguments, validators and error messages, and a ``parent`` and
+    ``field_name`` of the instance's own, so ``root``, ``context`` and ``partial`` are the
+    instance's as before.
+
+    For fields whose state after ``__init__`` is read-only (validators, choices, messages):
+    a class with a field holding another field or serializer (lists, nested serializers, as in
+    schema-only subclasses) keeps DRF's own per-instance fields.
+    """
+
+    def get_fields(self):
+        cls = type(self)
+        templates = cls.__dict__.get("_field_templates")
+        if templates is None:
+            templates = super().get_fields()
+            if any(
+                isinstance(field, serializers.BaseSerializer) or hasattr(field, "child")
+                for field in templates.values()
+            ):
+                cls._field_templates = False
+                return templates
+            for field in templates.values():
+                field.validators  # noqa: B018 (computed once here, shared by the copies)
+            cls._field_templates = templates
+        if templates is False:
+            return super().get_fields()
+        return {name: _shallow_copy(field) for name, field in templates.items()}
+
+
+def _shallow_copy(field: serializers.Field) -> serializers.Field:
+    duplicate = field.__class__.__new__(field.__class__)
+    duplicate.__dict__.update(field.__dict__)
+    return duplicate

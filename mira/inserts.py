@@ -35,8 +35,20 @@ def _insert_sql(model: type[Model], using: str) -> str:
     return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608 (the model's own names)
 
 
-def insert_new(instance: Model) -> None:
-    """``instance.save(force_insert=True)`` with the INSERT's SQL prepared once per model."""
+def sends_together(connection) -> bool:
+    """Whether ``connection`` can take several statements in one ``execute`` (one round trip):
+    PostgreSQL with client-side parameter binding, Django's default for psycopg."""
+    return (
+        connection.vendor == "postgresql"
+        and connection.settings_dict.get("OPTIONS", {}).get("server_side_binding") is not True
+    )
+
+
+def insert_new(instance: Model, *, preceded_by: tuple[str, list] | None = None) -> None:
+    """``instance.save(force_insert=True)`` with the INSERT's SQL prepared once per model.
+
+    ``preceded_by``: a statement and its parameters to run just before the INSERT, in the
+    same round trip where the database allows it (``sends_together``), else on its own."""
     model = type(instance)
     using = router.db_for_write(model, instance=instance)
     connection = connections[using]
@@ -51,7 +63,12 @@ def insert_new(instance: Model) -> None:
             for field in model._meta.local_concrete_fields
         ]
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            if preceded_by is not None and sends_together(connection):
+                cursor.execute(f"{preceded_by[0]}; {sql}", [*preceded_by[1], *params])
+            else:
+                if preceded_by is not None:
+                    cursor.execute(*preceded_by)
+                cursor.execute(sql, params)
     instance._state.adding = False
     instance._state.db = using
     post_save.send(

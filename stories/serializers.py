@@ -3,7 +3,13 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from mira.errors import InvalidInput
-from mira.fields import StrictBooleanField, StrictCharField, StrictFloatField, StrictIntegerField
+from mira.fields import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictFloatField,
+    StrictIntegerField,
+    TemplateFieldsMixin,
+)
 
 from .access import signed_url
 from .models import KidProfile, ReadingLevel, Story, StoryLength, StoryStatus, StoryType
@@ -42,7 +48,7 @@ class KidOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class StoryInputSerializer(serializers.Serializer):
+class StoryInputSerializer(TemplateFieldsMixin, serializers.Serializer):
     kid = serializers.UUIDField()
     drawing = serializers.FileField(required=False, allow_empty_file=True)
     audio = serializers.FileField(required=False, allow_empty_file=True)
@@ -86,7 +92,7 @@ class StoryInputSerializer(serializers.Serializer):
         return attrs
 
 
-class StorySerializer(serializers.ModelSerializer):
+class StorySerializer(TemplateFieldsMixin, serializers.ModelSerializer):
     kid = serializers.UUIDField(source="kid_id")
     status_url = serializers.SerializerMethodField()
     failure = serializers.SerializerMethodField()

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -265,9 +266,11 @@ def _idempotent_replay(owner, key: str, fingerprint: str) -> Story | None:
     return existing
 
 
-def _idempotency_claim(owner, key: str, fingerprint: str) -> Story | None:
+def _idempotency_claim(owner, key: str, fingerprint: str, kid_id=None):
     """In the story's transaction: claim (family, key), or return the story already made with
-    it (422 ``IdempotencyKeyReused`` if that was a different request).
+    it (422 ``IdempotencyKeyReused`` if that was a different request). Returns
+    ``(replay, kid)``: ``kid`` is what ``_kid_languages`` would answer for ``kid_id``, read in
+    the same statement on PostgreSQL, else ``_UNREAD``.
 
     PostgreSQL: a transaction-scoped advisory lock, tried without waiting (the losers answer
     409 at once), and the lookup, in one statement. The lock is released when the story
@@ -276,24 +279,64 @@ def _idempotency_claim(owner, key: str, fingerprint: str) -> Story | None:
     and the story's unique (owner, key) constraint refuses the second story instead (see
     ``story_request``). Elsewhere that constraint alone lets only one story in."""
     if connection.vendor != "postgresql":
-        return _idempotent_replay(owner, key, fingerprint)
+        return _idempotent_replay(owner, key, fingerprint), _UNREAD
     digest = hashlib.sha256(f"idempotency:{owner.pk}:{key}".encode()).digest()
     lock_id = int.from_bytes(digest[:8], "big", signed=True)
+    kid_pk = _kid_pk(kid_id)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_try_advisory_xact_lock(%s), (SELECT id FROM stories_story"
-            " WHERE owner_id = %s AND idempotency_key = %s)",
-            [lock_id, owner.pk, key],
-        )
-        acquired, existing = cursor.fetchone()
+        if kid_pk is None:  # a malformed kid id: refused after the claim, as before
+            cursor.execute(_CLAIM_SQL, [lock_id, owner.pk, key])
+            acquired, existing = cursor.fetchone()
+            kid = _UNREAD
+        else:
+            cursor.execute(
+                _CLAIM_AND_KID_SQL,
+                [lock_id, owner.pk, key, *_kid_params(owner, kid_pk)],
+            )
+            acquired, existing, found, kid_language, family_language = cursor.fetchone()
+            kid = (kid_pk, kid_language, family_language) if found else None
     if existing is not None:
-        return _idempotent_replay(owner, key, fingerprint)
+        return _idempotent_replay(owner, key, fingerprint), kid
     if not acquired:
         raise IdempotencyRequestInProgress(
             "A request with this Idempotency-Key is still being made; retry shortly.",
             retry_after=1,
         )
-    return None
+    return None, kid
+
+
+_UNREAD = object()  # the kid was not read with the claim
+_CLAIM_SQL = (
+    "SELECT pg_try_advisory_xact_lock(%s), (SELECT id FROM stories_story"
+    " WHERE owner_id = %s AND idempotency_key = %s)"
+)
+_KID_SQL = (
+    "SELECT k.language, (SELECT p.language FROM stories_parentpreferences p"
+    " WHERE p.parent_id = k.parent_id) FROM stories_kidprofile k"
+    " WHERE k.id = %s AND k.parent_id = %s"
+)
+# The claim and the kid in one round trip: one row whether or not the kid exists.
+_CLAIM_AND_KID_SQL = (
+    _CLAIM_SQL  # noqa: S608 (constants only)
+    + ", k.id IS NOT NULL, k.language, (SELECT p.language FROM"
+    " stories_parentpreferences p WHERE p.parent_id = k.parent_id)"
+    " FROM (SELECT 1) AS one LEFT JOIN stories_kidprofile k ON k.id = %s AND k.parent_id = %s"
+)
+
+
+def _kid_pk(kid_id):
+    """``kid_id`` as the kid's primary key, or None if it is malformed."""
+    try:
+        return KidProfile._meta.pk.to_python(kid_id)
+    except ValidationError:
+        return None
+
+
+def _kid_params(owner, kid_pk) -> list:
+    return [
+        KidProfile._meta.pk.get_db_prep_value(kid_pk, connection),
+        KidProfile._meta.pk.get_db_prep_value(owner.pk, connection),
+    ]
 
 
 def _story_create(
@@ -316,13 +359,15 @@ def _story_create(
     refusal, whose warning (or automatic block) is committed before it is raised."""
     story = None
     refusal = None
+    kid = _UNREAD
     try:
         with transaction.atomic():
             if idempotency_key:
-                replay = _idempotency_claim(owner, idempotency_key, fingerprint)
+                replay, kid = _idempotency_claim(owner, idempotency_key, fingerprint, kid_id)
                 if replay is not None:
                     return replay, False
             story, suffix = _story_validated(
+                kid=kid,
                 owner=owner,
                 kid_id=kid_id,
                 story_type=story_type,
@@ -369,21 +414,14 @@ def _kid_languages(owner, kid_id) -> tuple[uuid.UUID, str, str | None] | None:
     language and the family's (None without preferences), in one query."""
     kid_id = KidProfile._meta.pk.to_python(kid_id)  # a malformed id is a 400, as with the ORM
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT k.language, (SELECT p.language FROM stories_parentpreferences p"
-            " WHERE p.parent_id = k.parent_id) FROM stories_kidprofile k"
-            " WHERE k.id = %s AND k.parent_id = %s",
-            [
-                KidProfile._meta.pk.get_db_prep_value(kid_id, connection),
-                KidProfile._meta.pk.get_db_prep_value(owner.pk, connection),
-            ],
-        )
+        cursor.execute(_KID_SQL, _kid_params(owner, kid_id))
         row = cursor.fetchone()
     return None if row is None else (kid_id, row[0], row[1])
 
 
 def _story_validated(
     *,
+    kid=_UNREAD,
     owner,
     kid_id: uuid.UUID,
     story_type: str,
@@ -397,8 +435,9 @@ def _story_validated(
     fingerprint: str,
     enqueue: bool,
 ) -> tuple[Story, str | None]:
-    """The unsaved story for a valid request, and its upload's file suffix."""
-    found = _kid_languages(owner, kid_id)
+    """The unsaved story for a valid request, and its upload's file suffix. ``kid``: what
+    ``_kid_languages`` answers, if already read with the idempotency claim."""
+    found = _kid_languages(owner, kid_id) if kid is _UNREAD else kid
     if found is None:
         raise InvalidInput("No such kid profile.", field="kid")
     kid_id, kid_language, family_language = found

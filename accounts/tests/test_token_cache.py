@@ -96,3 +96,25 @@ def test_the_scheme_is_case_insensitive_and_other_schemes_are_not_ours(token_cli
     assert client.get("/api/v1/kids/").status_code == 200
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.key}")
     assert client.get("/api/v1/kids/").status_code in (401, 403)
+
+
+def test_a_first_request_reads_the_token_and_its_user_in_one_query(token_client):
+    client, user, token = token_client
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(URL).status_code == 200
+    lookups = [q["sql"] for q in queries if "authtoken_token" in q["sql"]]
+    assert len(lookups) == 1, lookups
+    # The copy kept is the user and token as the ORM reads them.
+    (kept_user, kept_token) = next(iter(copies._entries.values()))
+    assert kept_token.pk == token.pk and kept_token.user_id == user.pk
+    assert kept_user.pk == user.pk and kept_user.username == user.username
+    assert kept_user.date_joined == user.date_joined and kept_user.is_active
+
+
+def test_an_inactive_parents_token_is_refused_on_a_first_request(token_client):
+    client, user, _token = token_client
+    user.is_active = False
+    user.save()
+    response = client.get("/api/v1/kids/")
+    assert response.status_code == 401
+    assert "inactive" in response.json()["detail"]

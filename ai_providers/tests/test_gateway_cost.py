@@ -4,17 +4,23 @@ Runs outside a test transaction (``transaction=True``), as production does: the 
 the real BEGIN/COMMIT structure and the process-wide remote-config copy.
 """
 
+import pickle
+import time
+import uuid
 from decimal import Decimal
 
 import pytest
 import redis
+from django.conf import settings
+from django.core.cache import cache, caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from ai_providers import gateway
+from ai_providers import gateway, resilience
 from ai_providers.models import AIOperation
 from ai_providers.types import CallContext, Operation, StoryContext, StoryRequest
-from remoteconfig.cache import store
+from mira.stamps import channel, watch
+from remoteconfig.cache import stamp_key, store
 from stories.tests.factories import UserFactory
 from usage.models import ReservationState, UsageAccount, UsageReservation
 
@@ -33,10 +39,13 @@ REQUEST = StoryRequest(
 # the actual spend on the account and insert the AIOperation ledger row. BEGIN and COMMIT are
 # implicit, so they are no round trips of their own.
 QUERIES_PER_CALL = 2
-# One MGET: the circuit breaker's state for every provider on the route and the remote-config
-# stamp the call pins its settings to (tests read it; a process watching the stamps, as in
-# production with Redis, leaves it out: mira.stamps). A success on a clean circuit writes nothing.
+# One MGET: the circuit breaker's state for every provider on the route (with the circuit
+# stamp) and the remote-config stamp the call pins its settings to. Tests read both; a process
+# watching the stamps, as in production with Redis, reads neither while nothing changed
+# (mira.stamps, ai_providers.resilience): no round trip at all. A success on a clean circuit
+# writes nothing.
 CACHE_ROUND_TRIPS_PER_CALL = 1
+WATCHED_CACHE_ROUND_TRIPS_PER_CALL = 0
 
 
 class RedisCommands:
@@ -62,8 +71,6 @@ def test_one_story_generation_call_costs_a_fixed_number_of_queries(vendors, monk
     assert result.text
     assert len(queries) == QUERIES_PER_CALL, "\n".join(q["sql"][:120] for q in queries)
     assert store.loads == loads  # the remote-config copy was current: no reload
-    from django.conf import settings
-
     if "redis" in settings.CACHES["default"]["BACKEND"].lower():
         assert commands.count == CACHE_ROUND_TRIPS_PER_CALL
     # And the work is all there: ledger row, settled reservation, spend on the account.
@@ -72,3 +79,90 @@ def test_one_story_generation_call_costs_a_fixed_number_of_queries(vendors, monk
     account = UsageAccount.objects.get(user=user)
     assert account.daily_operations == 2 and account.reserved_cost_usd == Decimal(0)
     assert account.daily_cost_usd > 0
+
+
+needs_redis = pytest.mark.skipif(
+    settings.CACHES["default"]["BACKEND"] != "mira.cache.RedisCache",
+    reason="needs REDIS_URL (the stamp watch is for the Redis cache)",
+)
+
+
+def eventually(check, seconds: float = 10.0):
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "not seen in time"
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def watching(settings):
+    settings.MIRA_STAMP_WATCH = True
+    settings.MIRA_STAMP_REFRESH_SECONDS = 0.2
+    return settings
+
+
+def _circuits_watched() -> bool:
+    keys = resilience.CircuitBreaker("openai", Operation.STORY_GENERATION).state_keys
+    return (
+        watch.value(resilience.CIRCUIT_STAMP_KEY)[0] and resilience.cached_states(keys) is not None
+    )
+
+
+@needs_redis
+def test_with_the_watch_live_a_call_on_closed_circuits_costs_no_round_trip(
+    vendors, watching, monkeypatch
+):
+    user = UserFactory()
+    ctx = CallContext(user_id=user.pk, tier="free", age_group="4-6", story_type="adventure")
+    environment = settings.MIRA_ENVIRONMENT
+
+    def warm() -> bool:
+        gateway.call(Operation.STORY_GENERATION, REQUEST, ctx)
+        return watch.value(stamp_key(environment))[0] and _circuits_watched()
+
+    eventually(warm)
+    # The watcher thread's own refreshes would be counted too: let it be quiet for a moment.
+    watching.MIRA_STAMP_REFRESH_SECONDS = 30
+    time.sleep(1.0)
+    commands = RedisCommands(monkeypatch)
+    with CaptureQueriesContext(connection) as queries:
+        result = gateway.call(Operation.STORY_GENERATION, REQUEST, ctx)
+    assert result.text
+    assert len(queries) == QUERIES_PER_CALL
+    assert commands.count == WATCHED_CACHE_ROUND_TRIPS_PER_CALL
+
+
+@needs_redis
+def test_a_circuit_another_process_opens_is_seen_here_without_a_read(vendors, watching):
+    user = UserFactory()
+    ctx = CallContext(user_id=user.pk, tier="free", age_group="4-6", story_type="adventure")
+    eventually(
+        lambda: gateway.call(Operation.STORY_GENERATION, REQUEST, ctx) and _circuits_watched()
+    )
+    # Another process (a plain redis-py client writing as a process would) opens OpenAI's
+    # story circuit, then moves the circuit stamp and publishes it.
+    other = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    breaker = resilience.CircuitBreaker("openai", Operation.STORY_GENERATION)
+    open_until, _failures = breaker.state_keys
+    other.set(cache.make_and_validate_key(open_until), pickle.dumps(time.time() + 600))
+    other.set(
+        cache.make_and_validate_key(resilience.CIRCUIT_STAMP_KEY), pickle.dumps(uuid.uuid4().hex)
+    )
+    other.publish(channel(caches["default"]), resilience.CIRCUIT_STAMP_KEY)
+
+    def skipped_openai() -> bool:
+        before = AIOperation.objects.filter(user=user).count()
+        gateway.call(Operation.STORY_GENERATION, REQUEST, ctx)
+        newest = AIOperation.objects.filter(user=user).order_by("-created_at")[:1][0]
+        return AIOperation.objects.filter(user=user).count() == before + 1 and (
+            newest.vendor != "openai"
+        )
+
+    eventually(skipped_openai)
+    # A success here closes nothing it did not see: the circuit stays open for every process.
+    assert breaker.state() == resilience.OPEN
+    resilience.circuit_reset(["openai"])
+    # This process's own write is seen at once: the next call goes to OpenAI again.
+    gateway.call(Operation.STORY_GENERATION, REQUEST, ctx)
+    newest = AIOperation.objects.filter(user=user).order_by("-created_at")[:1][0]
+    assert newest.vendor == "openai"

@@ -301,6 +301,9 @@ MIRA_USAGE_TIMEZONE = env("MIRA_USAGE_TIMEZONE", default="UTC")
 MIRA_USAGE_CALL_RESERVATION_TIMEOUT = env.int("MIRA_USAGE_CALL_RESERVATION_TIMEOUT", default=900)
 MIRA_USAGE_STORY_HOLD_TIMEOUT = env.int("MIRA_USAGE_STORY_HOLD_TIMEOUT", default=7200)
 MIRA_USAGE_RECLAIM_EVERY_MINUTES = env.int("MIRA_USAGE_RECLAIM_EVERY_MINUTES", default=5)
+# The reserve's and the settle's write statements as server-side prepared statements
+# (usage/services/reservations.py); off behind a transaction-pooling proxy (no sessions kept).
+MIRA_USAGE_PREPARED_STATEMENTS = env.bool("MIRA_USAGE_PREPARED_STATEMENTS", default=True)
 # Alerts from config/ai_providers.yaml `monitoring`: who hears about them, and how often.
 # Outgoing mail: EMAIL_URL or the EMAIL_HOST set, DEFAULT_FROM_EMAIL (mira/mail_settings.py).
 _email = email_settings(env)

@@ -100,3 +100,23 @@ def test_a_model_whose_key_the_database_makes_is_refused():
     account = UsageAccount.objects.create(user=KidFactory().parent)
     with pytest.raises(TypeError, match="returns columns"):
         insert_new(UsageDay(account=account, day=timezone.now().date()))
+
+
+def test_a_statement_sent_before_the_insert_runs_in_the_same_round_trip():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    kid = KidFactory()
+    story = new_story(kid, "with-update")
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        insert_new(
+            story,
+            preceded_by=(
+                "UPDATE stories_kidprofile SET name = %s WHERE id = %s",
+                ["Renamed", kid.id],
+            ),
+        )
+    kid.refresh_from_db()
+    assert kid.name == "Renamed" and Story.objects.filter(pk=story.pk).exists()
+    inserts = [q for q in queries if "INSERT" in q["sql"]]
+    assert len(inserts) == 1 and "UPDATE stories_kidprofile" in inserts[0]["sql"]

@@ -130,3 +130,29 @@ def test_ten_concurrent_requests_with_one_key_make_one_story(kid):
     assert holds(kid.parent) == 1  # nothing but the one story was admitted
     assert UsageAccount.objects.get(user=kid.parent).warning_count == 0
     assert post(client_for(kid.parent), body, "concurrent-1").status_code == 200
+
+
+@pytest.mark.parametrize("kid_id", ["not-a-uuid", "00000000-0000-4000-8000-000000000000"])
+def test_a_key_with_an_unknown_or_malformed_kid_is_400_and_admits_nothing(kid, kid_id):
+    client = client_for(kid.parent)
+    response = post(client, {"kid": kid_id, "text": "a brave snail"}, "key-bad-kid")
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"]["kid"]
+    assert holds(kid.parent) == 0 and not Story.objects.filter(owner=kid.parent).exists()
+
+
+def test_another_familys_kid_with_a_key_is_400(kid):
+    other = KidFactory()
+    response = post(client_for(kid.parent), {"kid": str(other.id), "text": "a snail"}, "k-other")
+    assert response.status_code == 400, response.content
+    assert holds(kid.parent) == 0
+
+
+def test_a_replay_keeps_the_kids_language_choice(kid):
+    client = client_for(kid.parent)
+    body = {"kid": str(kid.id), "text": "a brave snail"}
+    first = post(client, body, "key-lang")
+    assert first.status_code == 202, first.content
+    again = post(client, body, "key-lang")
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    assert again.json()["language"] == first.json()["language"] == Story.objects.get().language

@@ -15,7 +15,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from mira.errors import ApplicationError
-from mira.inserts import insert_new
+from mira.inserts import insert_new, sends_together
 from mira.vocabulary import STORY_LENGTHS
 from remoteconfig.selectors import config_flag
 
@@ -128,7 +128,8 @@ def story_admit_in_transaction(
     then raises ``refusal``. The other refusals are raised here and need a rollback.
 
     Statements: the account row lock, one read of the story's hold and the family's recent
-    story requests, then the account update and the hold insert."""
+    story requests, then the account update and the hold insert (one round trip on
+    PostgreSQL)."""
     if story_length not in STORY_LENGTHS:
         raise ValueError(f"story_length must be one of {', '.join(STORY_LENGTHS)}")
     if not transaction.get_connection().in_atomic_block:
@@ -137,9 +138,13 @@ def story_admit_in_transaction(
     thresholds = abuse_thresholds()
     override = usage_limits_override()
     expensive_off = config_flag("disable_expensive_features", False)
-    account, only_reserve = _lock_account_for_admission(user_id, now, override)
+    account, only_reserve, hold_and_recent = _lock_account_for_admission(
+        user_id, now, override, story_id=story_id, thresholds=thresholds
+    )
     # After the lock, so it sees every hold committed before us: the burst count is exact.
-    existing_id, recent = _hold_and_recent(user_id, story_id, now=now, thresholds=thresholds)
+    existing_id, recent = hold_and_recent or _hold_and_recent(
+        user_id, story_id, now=now, thresholds=thresholds
+    )
     if existing_id is not None:
         return _story_hold(UsageReservation.objects.get(pk=existing_id)), None
     if account.is_blocked:
@@ -169,8 +174,9 @@ def story_admit_in_transaction(
     account.reserved_cost_usd += estimate.cost_usd
     account.reserved_operations += estimate.operations
     account.open_story_holds += 1
+    reserve = None
     if only_reserve:
-        _save_reserved(account, now)
+        reserve = _reserved_update(account, now)  # sent with the hold's insert
     else:
         account.save()
     hold = UsageReservation(
@@ -184,7 +190,8 @@ def story_admit_in_transaction(
         purpose=f"story:{story_length}",
         expires_at=now + _hold_timeout(),
     )
-    insert_new(hold)  # hold.save(force_insert=True), SQL prepared once
+    # hold.save(force_insert=True), SQL prepared once, in one round trip with the update
+    insert_new(hold, preceded_by=reserve)
     logger.info(
         "story admitted",
         extra={
@@ -225,43 +232,60 @@ _ROLLED_AND_SYNCED = (
 )
 
 
-def _lock_account_for_admission(user_id, now, override) -> tuple[UsageAccount, bool]:
-    """``_lock_account`` for admission, and whether the rollover and limits sync left the row
-    as it was (the common case), so that only the reservation columns need writing.
+def _lock_account_for_admission(
+    user_id, now, override, *, story_id, thresholds
+) -> tuple[UsageAccount, bool, tuple[uuid.UUID | None, int] | None]:
+    """``_lock_account`` for admission, whether the rollover and limits sync left the row
+    as it was (the common case), so that only the reservation columns need writing, and
+    ``_hold_and_recent`` read just after the lock (None: not read).
 
     On PostgreSQL the row is locked with one plain statement built once from the model's
     columns (the ORM's SELECT costs more to build than to run), and the instance made from
-    it as the ORM would (PostgreSQL needs no value converters for these fields). A missing
-    account, and other databases, take ``_lock_account``."""
+    it as the ORM would (PostgreSQL needs no value converters for these fields). The hold and
+    burst read goes in the same round trip as a second statement: it runs once the lock is
+    held and, in READ COMMITTED, with a snapshot of its own taken then, so it sees every hold
+    committed before the lock was granted, as a separate round trip would. A missing account,
+    and other databases, take ``_lock_account``."""
     if connection.vendor != "postgresql":
-        return _lock_account(user_id, now, limits_override=override), False
+        return _lock_account(user_id, now, limits_override=override), False, None
+    together = sends_together(connection)
     with connection.cursor() as cursor:
-        cursor.execute(_LOCK_SQL, [user_id])
+        if together:
+            params = _hold_and_recent_params(user_id, story_id, now=now, thresholds=thresholds)
+            cursor.execute(f"{_LOCK_SQL}; {_HOLD_AND_RECENT_SQL}", [user_id, *params])
+        else:
+            cursor.execute(_LOCK_SQL, [user_id])
         row = cursor.fetchone()
-    if row is None:
-        return _lock_account(user_id, now, limits_override=override), False
+        hold_and_recent = None
+        if together and cursor.nextset():
+            existing_id, count = cursor.fetchone()
+            if existing_id is not None:
+                existing_id = UsageReservation._meta.pk.to_python(existing_id)
+            hold_and_recent = (existing_id, count)
+    if row is None:  # the lock took nothing: the read after it does not count
+        return _lock_account(user_id, now, limits_override=override), False, None
     account = UsageAccount.from_db(connection.alias, None, row)
     before = [getattr(account, name) for name in _ROLLED_AND_SYNCED]
     _roll_windows(account, current_windows(now))
     _sync_limits(account, override)
     unchanged = before == [getattr(account, name) for name in _ROLLED_AND_SYNCED]
-    return account, unchanged
+    return account, unchanged, hold_and_recent
 
 
-def _save_reserved(account: UsageAccount, now) -> None:
-    """Write what admission changed on a row that the rollover and sync left as it was."""
+def _reserved_update(account: UsageAccount, now) -> tuple[str, list]:
+    """The statement writing what admission changed on a row that the rollover and sync left
+    as it was."""
     account.updated_at = now
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _RESERVE_SQL,
-            [
-                account.reserved_cost_usd,
-                account.reserved_operations,
-                account.open_story_holds,
-                now,
-                account.user_id,
-            ],
-        )
+    return (
+        _RESERVE_SQL,
+        [
+            account.reserved_cost_usd,
+            account.reserved_operations,
+            account.open_story_holds,
+            now,
+            account.user_id,
+        ],
+    )
 
 
 _HOLD_AND_RECENT_SQL = (
@@ -270,12 +294,19 @@ _HOLD_AND_RECENT_SQL = (
 )
 
 
+def _hold_and_recent_params(user_id, story_id, *, now, thresholds) -> list:
+    params = abuse.recent_story_requests_params(user_id, now=now, thresholds=thresholds)
+    return [abuse.uuid_param(story_id), *params]
+
+
 def _hold_and_recent(user_id, story_id, *, now, thresholds) -> tuple[uuid.UUID | None, int]:
     """The id of ``story_id``'s hold if it has one, and the family's story requests within
     the burst window (0 with abuse detection off), in one statement."""
-    params = abuse.recent_story_requests_params(user_id, now=now, thresholds=thresholds)
     with connection.cursor() as cursor:
-        cursor.execute(_HOLD_AND_RECENT_SQL, [abuse.uuid_param(story_id), *params])
+        cursor.execute(
+            _HOLD_AND_RECENT_SQL,
+            _hold_and_recent_params(user_id, story_id, now=now, thresholds=thresholds),
+        )
         existing_id, count = cursor.fetchone()
     if existing_id is None:
         return None, count

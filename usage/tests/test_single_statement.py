@@ -1,8 +1,9 @@
 """The one-round-trip reserve and settle (PostgreSQL) keep the books the ORM path keeps.
 
-Every test runs on both paths: ``single`` (the lock-then-write query of
-``usage.services.reservations``) and ``orm`` (the path SQLite and server-side binding take, and
-the one the single statements hand over to for anything they do not cover).
+Every test runs on every path: ``single`` (the lock-then-write query of
+``usage.services.reservations``, its write a prepared statement), ``text`` (the same query sent
+as text, ``MIRA_USAGE_PREPARED_STATEMENTS`` off) and ``orm`` (the path SQLite and server-side
+binding take, and the one the single statements hand over to for anything they do not cover).
 """
 
 from contextlib import contextmanager
@@ -10,7 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -34,11 +35,14 @@ from .factories import family
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(params=["single", "orm"])
-def path(request, monkeypatch):
+@pytest.fixture(params=["single", "text", "orm"])
+def path(request, monkeypatch, settings):
     if request.param == "orm":
         options = connection.settings_dict.setdefault("OPTIONS", {})
         monkeypatch.setitem(options, "server_side_binding", True)
+    if request.param == "text":
+        settings.MIRA_USAGE_PREPARED_STATEMENTS = False
+        return "single"
     return request.param
 
 
@@ -198,3 +202,47 @@ def test_inside_a_callers_transaction_its_commit_stays_synchronous(path):
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('synchronous_commit')")
         assert cursor.fetchone() == ("on",)
+
+
+@pytest.mark.django_db(transaction=True)  # each reserve and settle its own transaction
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+def test_the_write_is_prepared_once_per_connection_and_a_lost_statement_is_prepared_again():
+    user = UserFactory()
+    account_get_or_create(user_id=user.pk)
+
+    def reserve_and_settle() -> list[str]:
+        with pinned():
+            config_snapshot()
+            with CaptureQueriesContext(connection) as queries:
+                r = budget_reserve(user_id=user.pk, amount_usd=Decimal("0.10"), purpose="x")
+                budget_settle(reservation=r, actual_usd=Decimal("0.05"))
+        assert len(queries) == 2
+        return [q["sql"] for q in queries]
+
+    reserve_and_settle()  # this connection may have prepared them in an earlier test already
+    again = reserve_and_settle()
+    assert all("EXECUTE mira_usage_" in q and "PREPARE" not in q for q in again)
+    # A session that lost its prepared statements (DISCARD ALL, a pooler): a reserve or settle
+    # that is its own transaction prepares again and is sent again (nothing was written by the
+    # failed run); inside a caller's transaction it fails, and the next one prepares again.
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    with CaptureQueriesContext(connection) as queries:
+        r = budget_reserve(user_id=user.pk, amount_usd=Decimal("0.10"), purpose="x")
+    assert len(queries) == 2 and "PREPARE mira_usage_" in queries[1]["sql"]
+    budget_settle(reservation=r, actual_usd=Decimal("0.05"))
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        budget_reserve(user_id=user.pk, amount_usd=Decimal("0.10"), purpose="x")
+    with CaptureQueriesContext(connection) as queries:
+        r = budget_reserve(user_id=user.pk, amount_usd=Decimal("0.10"), purpose="x")
+    assert len(queries) == 1 and "PREPARE mira_usage_" in queries[0]["sql"]  # forgotten
+    with CaptureQueriesContext(connection) as queries:
+        budget_settle(reservation=r, actual_usd=Decimal("0.05"))
+    assert len(queries) == 2 and "PREPARE mira_usage_" in queries[1]["sql"]  # found gone
+    reserve_and_settle()  # (the settle's recovery forgot every name, the reserve's new one too)
+    assert all("PREPARE" not in q for q in reserve_and_settle())
+    account = balanced(user)
+    assert account.daily_cost_usd == Decimal("0.30") and account.daily_operations == 6
+    assert account.reserved_cost_usd == 0

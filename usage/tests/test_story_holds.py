@@ -186,7 +186,7 @@ def test_admission_locks_the_account_as_the_orm_lock_does(yesterday):
 
     from usage.config import usage_limits_override
     from usage.services.accounts import _lock_account
-    from usage.services.holds import _lock_account_for_admission
+    from usage.services.holds import _hold_and_recent, _lock_account_for_admission, abuse_thresholds
 
     user = family(daily_cost_limit=Decimal("7.50"))
     story_admit(user_id=user.pk, story_id=uuid.uuid4(), story_length="short", input_kind="text")
@@ -200,9 +200,15 @@ def test_admission_locks_the_account_as_the_orm_lock_does(yesterday):
         changes["daily_reset_date"] = timezone.now().date() - timedelta(days=1)
     UsageAccount.objects.filter(user=user).update(**changes)
     now = timezone.now()
+    story_id, thresholds = uuid.uuid4(), abuse_thresholds()
     with transaction.atomic():
-        fast, unchanged = _lock_account_for_admission(user.pk, now, usage_limits_override())
+        fast, unchanged, hold_and_recent = _lock_account_for_admission(
+            user.pk, now, usage_limits_override(), story_id=story_id, thresholds=thresholds
+        )
         orm = _lock_account(user.pk, now, limits_override=usage_limits_override())
+        # The hold and burst read sent with the lock answers as the read on its own does.
+        alone = _hold_and_recent(user.pk, story_id, now=now, thresholds=thresholds)
+        assert hold_and_recent == alone == (None, 1)
     assert unchanged is not yesterday
     assert fast._state.adding is False and fast._state.db == orm._state.db
     for field in UsageAccount._meta.concrete_fields:
@@ -232,3 +238,43 @@ def test_a_logical_operation_counts_on_the_hold_whichever_of_its_calls_settles_f
     account = books(user)
     assert account.daily_operations == 1 == hold.settled_operations
     assert account.reserved_operations == 0
+
+
+# A call that draws from a story hold (every call of the story pipeline) takes the ORM path:
+# the single-statement attempt finds ``open_story_holds`` > 0 and writes nothing (one round
+# trip), then BEGIN, the account lock, the hold lock, the hold, account and reservation writes,
+# COMMIT; the settle likewise, with the call's reservation read and closed too. Pinned so the
+# counts can only go down (a single-statement path for hold-drawing calls is not built yet).
+HOLD_RESERVE_QUERIES = 8
+HOLD_SETTLE_QUERIES = 9
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)  # autocommit, as production: BEGIN/COMMIT counted
+def test_a_call_drawing_from_a_story_hold_costs_a_fixed_number_of_queries(paid_vendor):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from remoteconfig.cache import pinned
+    from remoteconfig.selectors import config_snapshot
+
+    user = family(daily_cost_limit=Decimal("1.00"))
+    story_id = uuid.uuid4()
+    hold = story_admit(user_id=user.pk, story_id=story_id, story_length="short", input_kind="text")
+    for _ in range(2):  # the second call: the runtime settings and config copies are warm
+        with pinned():
+            config_snapshot()
+            with CaptureQueriesContext(connection) as reserving:
+                r = budget_reserve(
+                    user_id=user.pk,
+                    amount_usd=Decimal("0.01"),
+                    story_id=story_id,
+                    purpose="story_generation",
+                )
+            with CaptureQueriesContext(connection) as settling:
+                budget_settle(reservation=r, actual_usd=Decimal("0.004"))
+    assert len(reserving) == HOLD_RESERVE_QUERIES, [q["sql"][:80] for q in reserving]
+    assert len(settling) == HOLD_SETTLE_QUERIES, [q["sql"][:80] for q in settling]
+    account = books(user)
+    assert account.daily_cost_usd == Decimal("0.0080")
+    assert account.reserved_cost_usd == hold.amount_usd - Decimal("0.008")
