@@ -5,10 +5,10 @@ of obfuscation (leetspeak, accents, look-alike letters), the red-team suite's si
 confusion matrix of the evaluation rounds in the suite (cases with a ``split``: ``dev``, the
 half rules were tuned on, ``held``, the half measured before tuning on it, ``round4``, a later
 unseen round, ``round5``, in the suite once a rule for its family catches it and in
-``pending_round5.yaml`` until then, and ``dev5``, variants of round 5's families written while
-tuning) per category and language. The suite's own test demands 0 misses and 0 false
-positives, so these numbers read 100 %/0 once a round is in the suite: the before-tuning numbers
-are in docs/safety.md. ``main(verbose=True)`` lists the misses and false positives.
+``pending_round5.yaml`` until then, ``dev5``, variants of round 5's families written while
+tuning, and likewise ``round6`` (``pending_round6.yaml``) and ``dev6``) per category and
+language. The suite's own test demands 0 misses and 0 false positives, so these numbers read
+100 %/0 once a round is in the suite: the before-tuning numbers are in docs/safety.md. ``main(verbose=True)`` lists the misses and false positives.
 Story texts are also run through ``stories.pipeline.safety.story_findings`` (title + body)."""
 
 from __future__ import annotations
