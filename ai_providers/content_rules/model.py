@@ -3,11 +3,11 @@ n-grams, trained on Mira's own labelled texts, that scores how likely a text is 
 young child.
 
 Why: keyword rules catch what they name. On red-team rounds written by people who never saw the
-rules, the rules alone caught 56 % (round 6) and 31 % (round 7) of unsafe texts; rules or this
-model (at the default threshold of 0.80) caught 79 % and 62 %, for 2 and 3 more benign texts
-refused out of 64 and 50 (docs/safety.md, "The learned classifier"). The model generalises over
-phrasing ("pressed her palm on the glowing ring", "went to sleep and never woke up") where a
-rule needs the exact words.
+rules and never trained on (docs/safety.md, "The learned classifier"), the rules alone caught
+42/68 (round 6, es/fr/de) and 32/100 (round 7); rules or this model, at the default threshold
+of 85 %, caught 50/68 and 62/100, for 1 more benign text refused in each round. The model
+generalises over phrasing ("pressed her palm on the glowing ring", "went to sleep and never
+woke up") where a rule needs the exact words.
 
 What it learns from (data, not code):
 - unsafe: every unsafe text of the red-team suite (``ai_providers/tests/redteam/cases.yaml``),
