@@ -24,8 +24,9 @@ Adding a case to the suite therefore teaches the model too. The pending rounds
 Features are computed on the rules' folded text (case, accents, look-alike letters, invisible
 characters), so obfuscation that the rules undo does not hide a text from the model either.
 Training takes a few seconds; the fitted model is cached on disk (``SAFETY_MODEL_CACHE_DIR``)
-under a hash of everything it was trained on, so each process loads it in well under a second,
-and a change to the suite or the content retrains it on next use. Scoring a short text costs
+under a hash of the raw bytes of the files it is trained on (nothing is parsed to find it), so
+each process loads it in well under a second, and a change to the suite or the content retrains
+it on next use. Web workers load it at boot (``mira.warmup``). Scoring a short text costs
 about 0.2 ms.
 
 The threshold is the remote-config key ``safety_model_threshold`` (percent; empty turns the
@@ -86,16 +87,6 @@ class TrainingData:
     benign: tuple[str, ...]
     content: tuple[str, ...]
 
-    def digest(self) -> str:
-        import sklearn
-
-        h = hashlib.sha256(f"{MODEL_VERSION}/{sklearn.__version__}".encode())
-        for group in (self.unsafe, self.benign, self.content):
-            h.update(b"\x00group")
-            for text in group:
-                h.update(b"\x00" + text.encode())
-        return h.hexdigest()[:24]
-
 
 def extra_benign() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The texts of ``config/safety/model/benign.yaml``, and its plain ideas (every subject with
@@ -118,11 +109,40 @@ def extra_benign() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(texts), tuple(ideas_out)
 
 
+def training_files() -> list[tuple[str, Path]]:
+    """Every file the model learns from, each with a stable name for the cache key."""
+    return [
+        ("suite", SUITE),
+        ("benign", EXTRA_BENIGN),
+        *(
+            (f"content/{p.relative_to(CONTENT).as_posix()}", p)
+            for p in sorted(CONTENT.rglob("*.yaml"))
+        ),
+    ]
+
+
+def training_digest() -> str:
+    """The cache key of the fitted model: a hash of the raw bytes of every training file, of
+    how texts are drawn from them and of the learner's version. Reading the bytes costs a few
+    milliseconds; the YAML is parsed only when the model must be fitted. A change that leaves
+    the texts as they were (a comment, the layout) refits once, which is harmless."""
+    from importlib.metadata import version
+
+    h = hashlib.sha256(
+        f"{MODEL_VERSION}/{version('scikit-learn')}/{CONTENT_WEIGHT}/{MIN_CONTENT_WORDS}".encode()
+    )
+    for name, path in training_files():
+        data = path.read_bytes()
+        h.update(f"\x00{name}\x00{len(data)}\x00".encode())
+        h.update(data)
+    return h.hexdigest()[:24]
+
+
 def training_data() -> TrainingData:
     suite = yaml.safe_load(SUITE.read_text(encoding="utf-8"))
     texts, ideas = extra_benign()
     content: list[str] = list(ideas)
-    for path in sorted(CONTENT.rglob("*.yaml")):
+    for _name, path in training_files()[2:]:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
         content += [s for s in _strings(data) if len(s.split()) >= MIN_CONTENT_WORDS]
     return TrainingData(
@@ -144,7 +164,8 @@ class SafetyModel:
         self.digest = digest
 
     @classmethod
-    def fit(cls, data: TrainingData) -> SafetyModel:
+    def fit(cls, data: TrainingData, digest: str | None = None) -> SafetyModel:
+        """Fit on ``data``; ``digest`` is the cache key of the files it was read from."""
         import numpy
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
@@ -182,7 +203,7 @@ class SafetyModel:
         matrix = vectoriser.fit_transform(texts)
         classifier = LogisticRegression(C=10.0, max_iter=3000, class_weight="balanced")
         classifier.fit(matrix, labels, sample_weight=weights)
-        return cls(vectoriser, classifier, data.digest())
+        return cls(vectoriser, classifier, digest or training_digest())
 
     def scores(self, texts: list[str]) -> list[float]:
         if not texts:
@@ -204,8 +225,7 @@ def _cache_dir() -> Path:
 def _load_or_fit() -> SafetyModel:
     import joblib
 
-    data = training_data()
-    digest = data.digest()
+    digest = training_digest()
     directory = _cache_dir()
     path = directory / f"model-{digest}.joblib"
     if path.exists():
@@ -215,7 +235,7 @@ def _load_or_fit() -> SafetyModel:
                 return model
         except Exception:  # a truncated or foreign file: refit and replace it
             log.warning("safety model cache %s unreadable; refitting", path, exc_info=True)
-    model = SafetyModel.fit(data)
+    model = SafetyModel.fit(training_data(), digest)
     try:
         directory.mkdir(parents=True, exist_ok=True)
         # Written under another name, then renamed: a process never loads half a file.

@@ -96,3 +96,32 @@ def test_extra_benign_texts_are_validated(tmp_path, monkeypatch):
     monkeypatch.setattr(learned, "EXTRA_BENIGN", bad)
     with pytest.raises(ValueError, match="must be a list of non-empty texts"):
         learned.extra_benign()
+
+
+def test_a_cached_model_is_found_without_parsing_the_training_files(
+    settings, tmp_path, monkeypatch
+):
+    settings.SAFETY_MODEL_CACHE_DIR = str(tmp_path)
+    learned.reset()
+    try:
+        first = learned.model()
+        learned.reset()
+
+        def refuse(*args, **kwargs):
+            raise AssertionError("the training YAML was parsed to find the cached model")
+
+        monkeypatch.setattr(learned.yaml, "safe_load", refuse)
+        monkeypatch.setattr(learned.yaml, "load", refuse)
+        assert learned.model().digest == first.digest
+    finally:
+        learned.reset()
+
+
+def test_the_cache_key_follows_the_training_files_bytes(tmp_path, monkeypatch):
+    copy = tmp_path / "benign.yaml"
+    copy.write_bytes(learned.EXTRA_BENIGN.read_bytes())
+    monkeypatch.setattr(learned, "EXTRA_BENIGN", copy)
+    before = learned.training_digest()
+    assert learned.training_digest() == before
+    copy.write_bytes(copy.read_bytes() + b"\n# a reviewer's note\n")
+    assert learned.training_digest() != before
