@@ -248,3 +248,44 @@ def test_the_write_is_prepared_once_per_connection_and_a_lost_statement_is_prepa
     account = balanced(user)
     assert account.daily_cost_usd == Decimal("0.25") and account.daily_operations == 5
     assert account.reserved_cost_usd == 0
+
+
+def index_entries(table: str, pk) -> set[str]:
+    """The indexes of ``table`` that hold an entry for row ``pk`` (partial ones only where
+    their predicate holds): each is an index insertion when the row is written."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, pg_get_expr(i.indpred, i.indrelid) FROM pg_index i"
+            " JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass",
+            [table],
+        )
+        indexes = cursor.fetchall()
+        held = set()
+        for name, predicate in indexes:
+            # The predicate is PostgreSQL's own text of the index's WHERE clause.
+            cursor.execute(
+                f"SELECT 1 FROM {table} WHERE id = %s AND ({predicate or 'TRUE'})",  # noqa: S608
+                [pk],
+            )
+            if cursor.fetchone():
+                held.add(name)
+    return held
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's catalogue")
+def test_a_settled_call_outside_a_story_is_in_two_indexes_only():
+    user = UserFactory()
+    account_get_or_create(user_id=user.pk)
+    r = budget_reserve(user_id=user.pk, amount_usd=Decimal("0.10"), purpose="x")
+    # An open call: its id, its account's calls, and the reclaim job's open time-outs.
+    assert index_entries("usage_usagereservation", r.id) == {
+        "usage_usagereservation_pkey",
+        "reservation_account_kind",
+        "reservation_open_expires",
+    }
+    budget_settle(reservation=r, actual_usd=Decimal("0.05"))
+    # The settle moves the row's state (a new row version in every index it belongs to).
+    assert index_entries("usage_usagereservation", r.id) == {
+        "usage_usagereservation_pkey",
+        "reservation_account_kind",
+    }
