@@ -294,12 +294,16 @@ def _prepared_sql(
     if name is None:
         name = known[body] = f"mira_usage_{next(_names)}"
         prepare.append(f"PREPARE {name} AS {text};\n")
-    arguments = ", ".join(
-        _literal(params[n], raw) if n in constants and params[n] is not None else f"%({n})s"
-        for n in names
-    )
+    literals = _literals
+    arguments = []
+    for n in names:
+        value = params[n]
+        if value is not None and n in constants:
+            arguments.append(literals.get((value.__class__, value)) or _literal(value, raw))
+        else:
+            arguments.append(f"%({n})s")
     return (
-        f"{''.join(prepare)}EXECUTE {lock_name}(%(user)s);\nEXECUTE {name}({arguments})",
+        f"{''.join(prepare)}EXECUTE {lock_name}(%(user)s);\nEXECUTE {name}({', '.join(arguments)})",
         known,
     )
 
@@ -343,10 +347,33 @@ def _run(
         return cursor.fetchone()
 
 
+# (purpose, the remote-config limits as text) -> (the settings and operations they were made
+# under, the condition, its parameters): made again when the config document changes.
+_tier_conditions: dict[tuple[str, str], tuple[Any, Any, str, dict[str, Any]]] = {}
+
+
 def _tier_condition(purpose: str, override: Any, params: dict[str, Any]) -> str:
     """SQL true when the account's tier allows ``purpose`` and its stored limits are the ones
     in force (ops' custom limits, or the tier's from file and remote config): otherwise the ORM
     path refuses the call or brings the limits up to date."""
+    current, operations = usage_settings(), _known_operations()
+    key = (purpose, repr(override))
+    found = _tier_conditions.get(key)
+    if found is None or found[0] is not current or found[1] is not operations:
+        if len(_tier_conditions) >= 256:
+            _tier_conditions.clear()
+        made: dict[str, Any] = {}
+        found = _tier_conditions[key] = (
+            current,
+            operations,
+            _make_tier_condition(purpose, override, made),
+            made,
+        )
+    params.update(found[3])
+    return found[2]
+
+
+def _make_tier_condition(purpose: str, override: Any, params: dict[str, Any]) -> str:
     known = purpose in _known_operations()
     allowed = [
         name

@@ -289,3 +289,17 @@ def test_a_settled_call_outside_a_story_is_in_two_indexes_only():
         "usage_usagereservation_pkey",
         "reservation_account_kind",
     }
+
+
+def test_limits_ops_change_at_run_time_hold_from_the_next_call(path, remote):
+    user = UserFactory()
+    account_get_or_create(user_id=user.pk)
+    budget_reserve(user_id=user.pk, amount_usd=Decimal("0.01"))  # under the file's limits
+    remote("usage_limits", {"free": {"daily_cost_limit": "0.05"}})
+    with pytest.raises(LimitExceeded):  # 0.06 of 0.05: the new limit holds at once
+        budget_reserve(user_id=user.pk, amount_usd=Decimal("0.05"))
+    remote("usage_limits", {"free": {"daily_cost_limit": "0.10"}})
+    budget_reserve(user_id=user.pk, amount_usd=Decimal("0.05"))
+    account = balanced(user)
+    assert account.daily_cost_limit == Decimal("0.10")
+    assert account.reserved_cost_usd == Decimal("0.06")
