@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 from psycopg import sql as pg_sql
@@ -195,8 +195,9 @@ _NO_SPIKE = (
 
 def _single_statements() -> bool:
     """Whether this connection can send the two statements of a reserve or settle at once."""
-    options = connection.settings_dict.get("OPTIONS") or {}
-    return connection.vendor == "postgresql" and not options.get("server_side_binding")
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself, not the per-attribute proxy
+    options = db.settings_dict.get("OPTIONS") or {}
+    return db.vendor == "postgresql" and not options.get("server_side_binding")
 
 
 # Server-side prepared statements for the lock and the write of a reserve or settle.
@@ -269,14 +270,19 @@ def _literal(value: Any, raw: Any) -> str:
 
 
 def _prepared_sql(
-    sql_text: str, params: dict[str, Any], *, async_commit: bool, constants: frozenset[str]
+    db: Any,
+    sql_text: str,
+    params: dict[str, Any],
+    *,
+    async_commit: bool,
+    constants: frozenset[str],
 ) -> tuple[str, dict[str, str]] | None:
     """``sql_text`` (the account lock, then the write) as ``EXECUTE``s of prepared statements
     (with their ``PREPARE``s in front the first time), plus this connection's names for
     ``_run`` to forget on failure; None: send it as text."""
     if not getattr(settings, "MIRA_USAGE_PREPARED_STATEMENTS", True):
         return None
-    raw = connection.connection
+    raw = db.connection
     if raw is None or not sql_text.startswith(_LOCK_SQL):
         return None
     body = sql_text[len(_LOCK_SQL) :]
@@ -322,9 +328,12 @@ def _run(
 ) -> tuple | None:
     """Run a lock-then-write query; the last statement's first row (None: it wrote nothing).
     ``async_commit``: its commit does not wait for the disk (only outside a transaction)."""
-    async_commit = async_commit and not connection.in_atomic_block
-    with connection.cursor() as cursor:
-        prepared = _prepared_sql(sql_text, params, async_commit=async_commit, constants=constants)
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself, not the per-attribute proxy
+    async_commit = async_commit and not db.in_atomic_block
+    with db.cursor() as cursor:
+        prepared = _prepared_sql(
+            db, sql_text, params, async_commit=async_commit, constants=constants
+        )
         if prepared is None:
             cursor.execute((_ASYNC_COMMIT if async_commit else "") + sql_text, params)
         else:
@@ -333,18 +342,21 @@ def _run(
                 cursor.execute(text, params)
             except BaseException as exc:
                 known.clear()
-                if not _statement_lost(exc) or connection.in_atomic_block:
+                if not _statement_lost(exc) or db.in_atomic_block:
                     raise
                 # The session lost its prepared statements (``DISCARD ALL``, a pooler handing
                 # out another session): the failed query wrote nothing (one implicit
                 # transaction), so it is sent again, preparing afresh.
                 text, _known = _prepared_sql(
-                    sql_text, params, async_commit=async_commit, constants=constants
+                    db, sql_text, params, async_commit=async_commit, constants=constants
                 )
                 cursor.execute(text, params)
-        while cursor.nextset():
+        # The results are all in (a client-side cursor reads them with the query): walk them on
+        # psycopg's cursor itself, past Django's per-call wrappers.
+        results = cursor.cursor
+        while results.nextset():
             pass
-        return cursor.fetchone()
+        return results.fetchone()
 
 
 # (purpose, the remote-config limits as text) -> (the settings and operations they were made
