@@ -87,8 +87,8 @@ def test_reserve_and_settle_write_the_same_books_on_both_paths(path):
     budget_settle(reservation=r, actual_usd=Decimal("0.123456"))  # twice counts once
     account = balanced(user)
     assert account.reserved_cost_usd == 0 and account.reserved_operations == 0
-    assert account.daily_cost_usd == account.monthly_cost_usd == Decimal("0.1235")
-    assert account.total_lifetime_cost == Decimal("0.1235")
+    assert account.daily_cost_usd == account.monthly_cost_usd == Decimal("0.123456")
+    assert account.total_lifetime_cost == Decimal("0.123456")
     assert (account.daily_operations, account.monthly_operations) == (1, 1)
     assert account.total_lifetime_operations == 1
     assert account.first_operation_date == account.last_operation_date is not None
