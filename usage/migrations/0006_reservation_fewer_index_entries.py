@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("usage", "0004_alert_capacity_kinds"),
+        ("usage", "0005_counters_keep_ledger_places"),
     ]
 
     operations = [
