@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import _cpu
 from bench._server import PROXY_HEADERS, gunicorn_server
 
 SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "5"))
@@ -29,7 +30,8 @@ CONNECTIONS = int(os.environ.get("BENCH_LOAD_CONNECTIONS", "16"))
 WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "4"))
 
 
-def _wrk(url: str, headers: dict[str, str]) -> float:
+def _wrk(url: str, headers: dict[str, str]) -> tuple[float, int]:
+    """Requests per second, and how many requests wrk completed."""
     command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--timeout", "5s"]
     for name, value in {**PROXY_HEADERS, **headers}.items():
         command += ["-H", f"{name}: {value}"]
@@ -38,7 +40,8 @@ def _wrk(url: str, headers: dict[str, str]) -> float:
     ).stdout
     if "Non-2xx or 3xx responses" in output:
         raise RuntimeError(f"errors under load for {url}:\n{output}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    return rate, int(re.search(r"(\d+) requests in", output).group(1))
 
 
 def main() -> None:
@@ -67,11 +70,24 @@ def main() -> None:
                     {**auth, "If-None-Match": etag},
                 ),
             }
+            meter = None
+            if _cpu.available():
+                workers = _cpu.wait_for_workers(base.pid, WORKERS)
+                meter = _cpu.CpuMeter(workers, client=_cpu.child_processes)
             _wrk(base + "/healthz", {})  # warm every worker
             rates: dict[str, list[float]] = {name: [] for name in cases}
+            # Server CPU (workers, PostgreSQL, Redis) per request; wrk's own is left out.
+            costs: dict[str, list[float]] = {name: [] for name in cases}
             for _ in range(ROUNDS):
                 for name, (path, headers) in cases.items():
-                    rates[name].append(_wrk(base + path, headers))
+                    if meter is not None:
+                        meter.start()
+                    rate, count = _wrk(base + path, headers)
+                    rates[name].append(rate)
+                    if meter is not None:
+                        spent = meter.stop()
+                        server = spent["web"] + spent["PostgreSQL"] + spent["Redis"]
+                        costs[name].append(server * 1e6 / count)
         print(
             f"gunicorn {WORKERS} workers, wrk {CONNECTIONS} connections, "
             f"{ROUNDS} rounds x {SECONDS} s (median round)"
@@ -79,10 +95,18 @@ def main() -> None:
         trivial = statistics.median(rates["GET /healthz (trivial view)"])
         for name, values in rates.items():
             rate = statistics.median(values)
-            print(f"{name:<34}{rate:>9,.0f} req/s  {rate / trivial:5.2f}x trivial")
+            cost = (
+                f"  {statistics.median(costs[name]):6.0f} µs server CPU/req" if costs[name] else ""
+            )
+            print(f"{name:<34}{rate:>9,.0f} req/s  {rate / trivial:5.2f}x trivial{cost}")
         ok = statistics.median(rates["GET /api/v1/config token (200)"])
         not_modified = statistics.median(rates["GET /api/v1/config token (304)"])
-        print(f"304 / 200 (token): {not_modified / ok:.2f}")
+        line = f"304 / 200 (token): {not_modified / ok:.2f} in req/s"
+        if costs["GET /api/v1/config token (200)"]:
+            ok_cost = statistics.median(costs["GET /api/v1/config token (200)"])
+            nm_cost = statistics.median(costs["GET /api/v1/config token (304)"])
+            line += f", {nm_cost / ok_cost:.2f} in server CPU per request"
+        print(line)
     finally:
         user.delete()
         # The anonymous cases counted 127.0.0.1 in the shared throttle; leave it as it was.

@@ -30,13 +30,13 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import _cpu
 from bench._server import PROXY_HEADERS, gunicorn_server
 
 CLIENTS = int(os.environ.get("BENCH_STORY_CLIENTS", "8"))
 PER_CLIENT = int(os.environ.get("BENCH_STORY_REQUESTS", "40"))
 WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "4"))
 STORIES_PER_FAMILY = 8  # below the default burst rule (10 a minute)
-PROC = Path("/proc")
 
 
 def _families(count: int) -> list[tuple[object, str, str]]:
@@ -137,96 +137,6 @@ def _story_request(host: str, port: int, token: str, kid: str) -> bytes:
     return f"POST /api/v1/stories/ HTTP/1.1\r\n{head}\r\n".encode() + body
 
 
-# --- CPU seconds from /proc (Linux) ---------------------------------------------------------
-
-
-def _cpu_seconds(pid: int) -> float:
-    try:
-        fields = (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in PROC.iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def _database_backends() -> list[int]:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pid FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _redis_pid() -> int | None:
-    from django.conf import settings
-
-    if not settings.REDIS_URL:
-        return None
-    import redis
-
-    return int(redis.Redis.from_url(settings.REDIS_URL).info("server")["process_id"])
-
-
-def _wait_for_workers(master: int, timeout: float = 60) -> list[int]:
-    """The workers' ids once all have booted: as many as asked for, their CPU time still."""
-    deadline = time.monotonic() + timeout
-    previous = None
-    while time.monotonic() < deadline:
-        workers = sorted(_children(master))
-        spent = sum(_cpu_seconds(pid) for pid in workers)
-        if len(workers) == WORKERS and previous is not None and spent - previous < 0.02:
-            return workers
-        previous = spent if len(workers) == WORKERS else None
-        time.sleep(0.3)
-    return sorted(_children(master))
-
-
-class _CpuMeter:
-    """CPU seconds spent by the web workers, the database's backends, Redis and this process
-    between ``start`` and ``stop``."""
-
-    def __init__(self, workers: list[int]) -> None:
-        self.workers = workers
-        self.redis = _redis_pid()
-
-    def _sample(self) -> dict[str, float]:
-        return {
-            "web": sum(_cpu_seconds(pid) for pid in self.workers),
-            # Backends opened during the run count from zero (their start-up is counted).
-            "db": {pid: _cpu_seconds(pid) for pid in _database_backends()},
-            "redis": _cpu_seconds(self.redis) if self.redis else 0.0,
-            "client": time.process_time(),
-        }
-
-    def start(self) -> None:
-        self.before = self._sample()
-
-    def stop(self) -> dict[str, float]:
-        after = self._sample()
-        db = sum(v - self.before["db"].get(pid, 0.0) for pid, v in after["db"].items())
-        return {
-            "web": after["web"] - self.before["web"],
-            "PostgreSQL": db,
-            "Redis": after["redis"] - self.before["redis"],
-            "client": after["client"] - self.before["client"],
-        }
-
-
 def main() -> None:
     from django_q.brokers import get_broker
 
@@ -235,12 +145,12 @@ def main() -> None:
     samples: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
-    measure_cpu = (PROC / "self" / "stat").exists()
+    measure_cpu = _cpu.available()
     cpu: dict[str, float] = {}
     try:
         with gunicorn_server(WORKERS) as base:
             host = urlsplit(base)
-            meter = _CpuMeter(_wait_for_workers(base.pid)) if measure_cpu else None
+            meter = _cpu.CpuMeter(_cpu.wait_for_workers(base.pid, WORKERS)) if measure_cpu else None
             # Every client has built its requests (ready), the meter starts, then all go.
             ready, go = threading.Barrier(CLIENTS + 1), threading.Barrier(CLIENTS + 1)
 

@@ -5,7 +5,8 @@ young child.
 Why: keyword rules catch what they name. On red-team rounds written by people who never saw the
 rules and never trained on (docs/safety.md, "The learned classifier"), the rules alone caught
 42/68 (round 6, es/fr/de) and 32/100 (round 7); rules or this model, at the default threshold
-of 85 %, caught 50/68 and 62/100, for 1 more benign text refused in each round. The model
+of 75 %, catch 55/68 and 71/100, for 1 and 3 more benign texts refused (of 36 and 50); the
+first model, at 85 %, caught 50/68 and 62/100. The model
 generalises over phrasing ("pressed her palm on the glowing ring", "went to sleep and never
 woke up") where a rule needs the exact words.
 
@@ -30,7 +31,8 @@ it on next use. Web workers load it at boot (``mira.warmup``). Scoring a short t
 about 0.2 ms.
 
 The threshold is the remote-config key ``safety_model_threshold`` (percent; empty turns the
-model off). The model decides nothing alone about *why*: its reason is ``model: unsafe (0.87)``
+model off; docs/safety.md says how the model and its default were chosen). The model decides
+nothing alone about *why*: its reason is ``model: unsafe (0.87)``
 and the rules' reasons stay the explanation ops read.
 """
 
@@ -54,12 +56,14 @@ ROOT = Path(__file__).resolve().parents[2]
 SUITE = ROOT / "ai_providers/tests/redteam/cases.yaml"
 CONTENT = ROOT / "content/stories"
 EXTRA_BENIGN = ROOT / "config/safety/model/benign.yaml"
-# Vetted content counts less than a hand-written near miss: there are ten times as many of
-# its sentences, and they are all of one register.
-CONTENT_WEIGHT = 0.3
+# Vetted content counts much less than a hand-written near miss: there are ten times as many
+# of its sentences, all of one register, and at a higher weight they teach the model that
+# whatever is not storybook prose is unsafe (measured: 0.1 beats 0.3 on the unseen rounds and
+# in grouped cross-validation, docs/safety.md).
+CONTENT_WEIGHT = 0.1
 MIN_CONTENT_WORDS = 5
 # Bump when the features or the learner change, so cached models are not reused.
-MODEL_VERSION = "1"
+MODEL_VERSION = "2"
 # A story is scored sentence by sentence and in windows of this many sentences, so one unsafe
 # sentence is not diluted by a page of harmless ones.
 WINDOW_SENTENCES = 2
@@ -178,7 +182,7 @@ class SafetyModel:
                     TfidfVectorizer(
                         preprocessor=fold,
                         analyzer="char_wb",
-                        ngram_range=(3, 5),
+                        ngram_range=(2, 5),
                         min_df=2,
                         sublinear_tf=True,
                         dtype=numpy.float32,

@@ -59,7 +59,10 @@ def seed_small(now: datetime | None = None) -> dict:
     now = now or datetime.now(UTC)
     today = now.replace(hour=10, minute=0, second=0, microsecond=0)
     if today > now:
-        today = now - timedelta(minutes=5)
+        # Before 10:00 UTC: halfway between midnight and now, so "today" stays today (five
+        # minutes back would land in yesterday when the suite runs just after midnight).
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        today = midnight + (now - midnight) / 2
     kid_a, kid_b = KidFactory(name="Mia"), KidFactory(name="Leo")
     a, b = kid_a.parent, kid_b.parent
     UsageAccount.objects.create(user=a, warning_count=2)

@@ -201,14 +201,17 @@ def test_refresh_is_idempotent():
 def test_a_late_settled_row_is_counted_by_the_next_refresh():
     _, families = seed_days(days_ago=(1,))
     yesterday = _today() - timedelta(days=1)
-    rollup_refresh()
+    # An hour into today: past the grace, whatever the clock says (right after midnight UTC,
+    # yesterday's last minutes are still inside it and would not be counted yet).
+    later = _midnight(_today()) + timedelta(hours=1)
+    rollup_refresh(now=later)
     before = LedgerDay.objects.get(day=yesterday).ledger_rows
     # Written with a created_at before midnight, committed after the refresh ran.
     ledger_row(
         user=families[0], at=_midnight(_today()) - timedelta(seconds=2),
         operation="text_to_speech", vendor="google", cost="0.250000", ms=1800,
     )  # fmt: skip
-    rollup_refresh()  # the schedule's run: today and yesterday
+    rollup_refresh(now=later)  # the schedule's run: today and yesterday
     assert LedgerDay.objects.get(day=yesterday).ledger_rows == before + 1
     period = _period(1, 1)
     assert spend_per_day(period).total == ledger_total(period)

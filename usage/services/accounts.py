@@ -21,8 +21,9 @@ from ..errors import LimitExceeded
 from ..models import UsageAccount, UsageDay
 from ..windows import Windows, current_windows
 
-SUM_PLACES = Decimal("0.0001")
+# The family's counters keep the ledger's places, so they sum to exactly what the ledger says.
 COST_PLACES = Decimal("0.000001")
+SUM_PLACES = COST_PLACES
 ZERO = Decimal(0)
 NO_SYNC: Any = object()
 

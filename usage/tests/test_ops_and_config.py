@@ -55,7 +55,7 @@ def test_admin_actions_call_services_and_record_who(console, admin_user):
         (EventKind.LIMITS_RESET,),
     ]
     reset = UsageEvent.objects.get(kind=EventKind.COUNTERS_RESET)
-    assert reset.data["before"]["daily_cost_usd"] == "0.5000"
+    assert reset.data["before"]["daily_cost_usd"] == "0.500000"
     page = console.get(reverse("admin:usage_usageaccount_change", args=[user.pk]))
     assert page.status_code == 200 and b"Counters reset" in page.content
 

@@ -32,23 +32,42 @@ def test_reserve_then_settle_moves_worst_case_to_actual():
     budget_settle(reservation=r, actual_usd=Decimal("0.123456"))
     account.refresh_from_db()
     assert account.reserved_cost_usd == 0 and account.reserved_operations == 0
-    assert account.daily_cost_usd == account.monthly_cost_usd == Decimal("0.1235")
-    assert account.total_lifetime_cost == Decimal("0.1235")
+    assert account.daily_cost_usd == account.monthly_cost_usd == Decimal("0.123456")
+    assert account.total_lifetime_cost == Decimal("0.123456")
     assert account.total_lifetime_operations == 1 and account.first_operation_date is not None
     first = account.first_operation_date
     budget_settle(reservation=r, actual_usd=Decimal("0.123456"))  # closing twice counts once
     budget_release(reservation=r)
     account.refresh_from_db()
-    assert account.daily_cost_usd == Decimal("0.1235") and account.daily_operations == 1
+    assert account.daily_cost_usd == Decimal("0.123456") and account.daily_operations == 1
     r2 = budget_reserve(user_id=user.pk, amount_usd=Decimal("0.10"))
     budget_settle(reservation=r2, actual_usd=Decimal("0.05"))
     account.refresh_from_db()
     assert account.first_operation_date == first
     assert account.last_operation_date > first
     assert account.total_lifetime_operations == 2
-    assert account.total_lifetime_cost == Decimal("0.1735")
+    assert account.total_lifetime_cost == Decimal("0.173456")
     row = UsageReservation.objects.get(pk=r.id)
     assert row.state == ReservationState.SETTLED and row.settled_usd == Decimal("0.123456")
+
+
+def test_calls_cheaper_than_a_hundredth_of_a_cent_still_count_to_the_cent():
+    """The family's counters keep the ledger's 6 places: rounding each settle to fewer would
+    count a $0.000049 call as nothing, and a thousand of them would never reach the limit."""
+    user = UserFactory()
+    settled = Decimal(0)
+    for cost in [Decimal("0.000049")] * 30 + [Decimal("0.000051"), Decimal("0.000001")]:
+        r = budget_reserve(user_id=user.pk, amount_usd=Decimal("0.001"))
+        budget_settle(reservation=r, actual_usd=cost)
+        settled += cost
+    account = UsageAccount.objects.get(user=user)
+    ledger = sum(
+        UsageReservation.objects.filter(account_id=user.pk).values_list("settled_usd", flat=True)
+    )
+    assert settled == ledger == Decimal("0.001522")
+    assert account.daily_cost_usd == account.monthly_cost_usd == account.total_lifetime_cost
+    assert account.daily_cost_usd == ledger
+    assert account.reserved_cost_usd == 0 and account.daily_operations == 32
 
 
 def test_release_gives_everything_back():
