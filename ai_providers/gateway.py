@@ -7,6 +7,7 @@ settle (or release on failure) → next provider if the failure allows it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -55,9 +56,12 @@ MIN_CALL_SECONDS = 0.5
 
 def vendor_user_hash(user_id: Any) -> str:
     """A stable salted hash of the user id: the only user identifier a vendor ever sees."""
-    digest = hmac.new(
-        settings.MIRA_VENDOR_USER_SALT.encode(), str(user_id).encode(), hashlib.sha256
-    ).hexdigest()
+    return _user_hash(settings.MIRA_VENDOR_USER_SALT, str(user_id))
+
+
+@functools.lru_cache(maxsize=4096)
+def _user_hash(salt: str, user_id: str) -> str:
+    digest = hmac.new(salt.encode(), user_id.encode(), hashlib.sha256).hexdigest()
     return f"user_{digest[:32]}"
 
 
@@ -170,12 +174,30 @@ def _out_of_budget(operation: Operation, ctx: CallContext, failures: list[str]) 
     raise StageBudgetExceeded(detail + ".", extra={"failures": failures})
 
 
+class _Estimates(dict):
+    """Each provider's worst-case price for this one call, computed once per call."""
+
+    def __init__(self, operation: Operation, request: Any) -> None:
+        super().__init__()
+        self.operation, self.request = operation, request
+
+    def __missing__(self, provider: Provider) -> Decimal:
+        model = provider.settings.models[self.operation]
+        cost = self[provider] = pricing.estimate_cost(model, self.operation, self.request)
+        return cost
+
+
 def _plan_chain(
-    operation: Operation, request: Any, ctx: CallContext
+    operation: Operation,
+    request: Any,
+    ctx: CallContext,
+    estimates: _Estimates | None = None,
 ) -> tuple[list[Provider], list[Provider] | None]:
     """The switched-on providers for ``operation`` in the user's order, and, when today's
     spend decides the order (a free family), the cheapest-first order to use instead once the
     spend is past the threshold (None when both orders are the same)."""
+    if estimates is None:
+        estimates = _Estimates(operation, request)
     chain = []
     for provider in provider_chain(operation, get_config()):
         if not provider.serves(operation, request):
@@ -189,17 +211,10 @@ def _plan_chain(
             )
     policy = routing_plan(tier=ctx.tier, operation=operation.value)
     if policy.free_only:
-        chain = [
-            p
-            for p in chain
-            if pricing.estimate_cost(p.settings.models[operation], operation, request) == 0
-        ]
+        chain = [p for p in chain if estimates[p] == 0]
     if policy.strategy in (ROUTING_CHEAPEST, ROUTING_BY_SPEND):
         # sorted() is stable: equal prices keep the configured order.
-        cheapest = sorted(
-            chain,
-            key=lambda p: pricing.estimate_cost(p.settings.models[operation], operation, request),
-        )
+        cheapest = sorted(chain, key=estimates.__getitem__)
         if policy.strategy == ROUTING_CHEAPEST:
             return cheapest, None
         return chain, (None if cheapest == chain else cheapest)
@@ -229,18 +244,16 @@ def _reserve(
     ctx: CallContext,
     *,
     if_over: Provider | None = None,
+    estimates: _Estimates | None = None,
 ) -> Reservation:
     """Reserve ``provider``'s worst case for this call; with ``if_over``, that provider's
     instead when the family's spend today is past the free tier's threshold."""
-    estimate = pricing.estimate_cost(provider.settings.models[operation], operation, request)
+    if estimates is None:
+        estimates = _Estimates(operation, request)
+    estimate = estimates[provider]
     over: dict[str, Any] = {}
     if if_over is not None:
-        over = {
-            "spent_over": free_tier_threshold(),
-            "amount_if_over": pricing.estimate_cost(
-                if_over.settings.models[operation], operation, request
-            ),
-        }
+        over = {"spent_over": free_tier_threshold(), "amount_if_over": estimates[if_over]}
     return budget_reserve(
         user_id=ctx.user_id,
         amount_usd=estimate,
@@ -261,12 +274,13 @@ def _attempt(
     attempt: int,
     extra: dict[str, Any],
     reservation: Reservation | None = None,
+    estimates: _Estimates | None = None,
 ) -> tuple[Any, ProviderError | None, AIOperation]:
     """One call to one provider: reserve (unless ``reservation`` was made for it) → call →
     price → ledger row → settle or release."""
     model = provider.settings.models[operation]
     if reservation is None:
-        reservation = _reserve(operation, provider, request, ctx)
+        reservation = _reserve(operation, provider, request, ctx, estimates=estimates)
     vendor_call = VendorCall(
         model=model,
         timeout=timeout,
@@ -386,7 +400,8 @@ def _call(operation: Operation, request: Any, ctx: CallContext, pending: list[Re
         raise AIServicesDisabled("AI services are switched off for maintenance; try again later.")
 
     route = get_config().routes[operation]
-    chain, cheapest = _plan_chain(operation, request, ctx)
+    estimates = _Estimates(operation, request)
+    chain, cheapest = _plan_chain(operation, request, ctx, estimates)
     if not chain:
         raise ProviderUnavailable(f"No provider is configured for {operation.value}.")
     if cheapest is not None:
@@ -395,7 +410,7 @@ def _call(operation: Operation, request: Any, ctx: CallContext, pending: list[Re
         left = _budget_left(ctx)
         if left is not None and left <= MIN_CALL_SECONDS:
             _out_of_budget(operation, ctx, [])
-        made = _reserve(operation, chain[0], request, ctx, if_over=cheapest[0])
+        made = _reserve(operation, chain[0], request, ctx, if_over=cheapest[0], estimates=estimates)
         pending.append(made)
         if made.spent_over:
             chain = cheapest
@@ -434,6 +449,7 @@ def _call(operation: Operation, request: Any, ctx: CallContext, pending: list[Re
                 attempt=attempt,
                 extra={"hop": hop, "try": try_number, "circuit": decision.state},
                 reservation=pending.pop() if pending else None,
+                estimates=estimates,
             )
             if error is None:
                 breaker.record_success()

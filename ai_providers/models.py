@@ -24,6 +24,7 @@ class AIOperation(models.Model):
         null=True,
         blank=True,
         related_name="ai_operations",
+        db_index=False,  # ``idx_user_operations`` starts with the user
     )
     operation_type = models.CharField(
         max_length=50, choices=[(o.value, o.value) for o in Operation]
@@ -39,8 +40,9 @@ class AIOperation(models.Model):
     error_code = models.CharField(max_length=50, blank=True, default="")
     prompt_version = models.CharField(max_length=20, blank=True, default="")
     session_id = models.UUIDField(null=True, blank=True)
-    # The story this call worked for; a plain UUID because stories sit above this app.
-    story_id = models.UUIDField(null=True, blank=True, db_index=True)
+    # The story this call worked for; a plain UUID because stories sit above this app. Indexed
+    # where set (``ai_operation_story``): calls outside a story add no index entry.
+    story_id = models.UUIDField(null=True, blank=True)
     stage = models.CharField(max_length=30, blank=True, default="")
     attempt = models.PositiveSmallIntegerField(default=1)
     metadata = models.JSONField(default=dict, blank=True)
@@ -62,6 +64,11 @@ class AIOperation(models.Model):
             models.Index(fields=["created_at", "cost_usd"], name="idx_cost_tracking"),
             models.Index(
                 fields=["vendor", "operation_type", "success"], name="idx_vendor_performance"
+            ),
+            models.Index(
+                fields=["story_id"],
+                condition=Q(story_id__isnull=False),
+                name="ai_operation_story",
             ),
         ]
 

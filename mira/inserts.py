@@ -20,6 +20,11 @@ from django.db import connections, router, transaction
 from django.db.models import Model
 from django.db.models.signals import post_save, pre_save
 
+from mira import prepared
+from mira.prepared import sends_together
+
+__all__ = ["insert_new", "sends_together"]
+
 
 @functools.cache
 def _insert_sql(model: type[Model], using: str) -> str:
@@ -35,20 +40,13 @@ def _insert_sql(model: type[Model], using: str) -> str:
     return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608 (the model's own names)
 
 
-def sends_together(connection) -> bool:
-    """Whether ``connection`` can take several statements in one ``execute`` (one round trip):
-    PostgreSQL with client-side parameter binding, Django's default for psycopg."""
-    return (
-        connection.vendor == "postgresql"
-        and connection.settings_dict.get("OPTIONS", {}).get("server_side_binding") is not True
-    )
-
-
 def insert_new(instance: Model, *, preceded_by: tuple[str, list] | None = None) -> None:
-    """``instance.save(force_insert=True)`` with the INSERT's SQL prepared once per model.
+    """``instance.save(force_insert=True)`` with the INSERT's SQL built once per model, and
+    sent as a server-side prepared statement where ``mira.prepared`` is enabled.
 
-    ``preceded_by``: a statement and its parameters to run just before the INSERT, in the
-    same round trip where the database allows it (``sends_together``), else on its own."""
+    ``preceded_by``: a statement (``%s`` placeholders) and its parameters to run just before
+    the INSERT, in the same round trip where the database allows it (``sends_together``),
+    else on its own."""
     model = type(instance)
     using = router.db_for_write(model, instance=instance)
     connection = connections[using]
@@ -63,8 +61,11 @@ def insert_new(instance: Model, *, preceded_by: tuple[str, list] | None = None) 
             for field in model._meta.local_concrete_fields
         ]
         with connection.cursor() as cursor:
-            if preceded_by is not None and sends_together(connection):
-                cursor.execute(f"{preceded_by[0]}; {sql}", [*preceded_by[1], *params])
+            if prepared.enabled(connection) or (
+                preceded_by is not None and sends_together(connection)
+            ):
+                before = [] if preceded_by is None else [preceded_by]
+                prepared.execute(cursor, [*before, (sql, params)])
             else:
                 if preceded_by is not None:
                     cursor.execute(*preceded_by)

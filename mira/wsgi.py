@@ -11,3 +11,9 @@ application = get_wsgi_application()
 # request (about half a second of CPU that request would wait for): gunicorn loads this module
 # in each worker before it accepts connections.
 get_resolver().url_patterns  # noqa: B018
+
+# Then what the first requests would load lazily: the configuration file, runtime settings,
+# connections, the task broker (mira/warmup.py; docs/deployment.md).
+from mira.warmup import warm_up  # noqa: E402
+
+warm_up()

@@ -491,7 +491,7 @@ declare(
         "percent, reaches this (docs/safety.md). Lower catches more and refuses more benign "
         "text; empty turns the model off (the rules always run).",
         CATEGORY_OPS,
-        default=85,
+        default=75,
     )
 )
 declare(

@@ -21,6 +21,7 @@ from django_q.tasks import async_task
 from ai_providers.content_rules import personal_data_remove
 from ai_providers.errors import AIServicesDisabled
 from experiments.services import outcome_listening_record, outcome_rating_record
+from mira import prepared
 from mira.errors import InvalidInput, NotFound
 from mira.inserts import insert_new
 from prompts_app.rendering import clean_user_text
@@ -283,16 +284,14 @@ def _idempotency_claim(owner, key: str, fingerprint: str, kid_id=None):
     digest = hashlib.sha256(f"idempotency:{owner.pk}:{key}".encode()).digest()
     lock_id = int.from_bytes(digest[:8], "big", signed=True)
     kid_pk = _kid_pk(kid_id)
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor:  # a prepared statement (mira.prepared)
         if kid_pk is None:  # a malformed kid id: refused after the claim, as before
-            cursor.execute(_CLAIM_SQL, [lock_id, owner.pk, key])
+            prepared.execute(cursor, [(_CLAIM_SQL, [lock_id, owner.pk, key])])
             acquired, existing = cursor.fetchone()
             kid = _UNREAD
         else:
-            cursor.execute(
-                _CLAIM_AND_KID_SQL,
-                [lock_id, owner.pk, key, *_kid_params(owner, kid_pk)],
-            )
+            params = [lock_id, owner.pk, key, *_kid_params(owner, kid_pk)]
+            prepared.execute(cursor, [(_CLAIM_AND_KID_SQL, params)])
             acquired, existing, found, kid_language, family_language = cursor.fetchone()
             kid = (kid_pk, kid_language, family_language) if found else None
     if existing is not None:

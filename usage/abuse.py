@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from django.db import connection
 
+from mira import prepared
 from mira.errors import ApplicationError
 
 from .config import AbuseThresholds
@@ -151,8 +152,8 @@ def story_request_state(
     """``(blocked, burst_reached)`` for the family's next story request in one unlocked read,
     or None when the family has no usage account yet (so no story and no burst)."""
     params = recent_story_requests_params(user_id, now=now, thresholds=thresholds)
-    with connection.cursor() as cursor:
-        cursor.execute(_STATE_SQL, [*params, uuid_param(user_id)])
+    with connection.cursor() as cursor:  # a prepared statement (mira.prepared)
+        prepared.execute(cursor, [(_STATE_SQL, [*params, uuid_param(user_id)])])
         row = cursor.fetchone()
     if row is None:
         return None

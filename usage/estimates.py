@@ -20,7 +20,7 @@ The config file is read directly (``operations`` and ``providers``) rather than 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -93,9 +93,31 @@ def _dearest(operation: str, size: dict[str, Decimal]) -> Decimal:
     return dearest
 
 
+# (the config document it was computed from, its estimates by (length, input, paid cover)):
+# an estimate depends on nothing else, and admission asks for one on every story request.
+_estimates: tuple[dict[str, Any], dict[tuple[str, str, bool], StoryEstimate]] | None = None
+
+
 def story_estimate(*, story_length: str, input_kind: str, paid_cover: bool = True) -> StoryEstimate:
     """Expected cost and AI operations of one story of ``story_length`` from ``input_kind``
-    (drawing, text or audio). ``paid_cover`` False when the tier or ops keep covers offline."""
+    (drawing, text or audio). ``paid_cover`` False when the tier or ops keep covers offline.
+
+    Computed once per config document and arguments (each call gets its own ``breakdown``)."""
+    global _estimates
+    document = config_document()
+    known = _estimates
+    if known is None or known[0] is not document:
+        known = _estimates = (document, {})
+    key = (story_length, input_kind, bool(paid_cover))
+    estimate = known[1].get(key)
+    if estimate is None:
+        estimate = known[1][key] = _story_estimate(
+            story_length=story_length, input_kind=input_kind, paid_cover=paid_cover
+        )
+    return replace(estimate, breakdown=dict(estimate.breakdown))
+
+
+def _story_estimate(*, story_length: str, input_kind: str, paid_cover: bool) -> StoryEstimate:
     words = MAX_WORDS.get(story_length, MAX_WORDS["long"])
     story_tokens = Decimal(math.ceil(words * TOKENS_PER_WORD))
     story_chars = Decimal(words * CHARS_PER_WORD)

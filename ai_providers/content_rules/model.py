@@ -5,7 +5,8 @@ young child.
 Why: keyword rules catch what they name. On red-team rounds written by people who never saw the
 rules and never trained on (docs/safety.md, "The learned classifier"), the rules alone caught
 42/68 (round 6, es/fr/de) and 32/100 (round 7); rules or this model, at the default threshold
-of 85 %, caught 50/68 and 62/100, for 1 more benign text refused in each round. The model
+of 75 %, catch 55/68 and 71/100, for 1 and 3 more benign texts refused (of 36 and 50); the
+first model, at 85 %, caught 50/68 and 62/100. The model
 generalises over phrasing ("pressed her palm on the glowing ring", "went to sleep and never
 woke up") where a rule needs the exact words.
 
@@ -24,12 +25,14 @@ Adding a case to the suite therefore teaches the model too. The pending rounds
 Features are computed on the rules' folded text (case, accents, look-alike letters, invisible
 characters), so obfuscation that the rules undo does not hide a text from the model either.
 Training takes a few seconds; the fitted model is cached on disk (``SAFETY_MODEL_CACHE_DIR``)
-under a hash of everything it was trained on, so each process loads it in well under a second,
-and a change to the suite or the content retrains it on next use. Scoring a short text costs
+under a hash of the raw bytes of the files it is trained on (nothing is parsed to find it), so
+each process loads it in well under a second, and a change to the suite or the content retrains
+it on next use. Web workers load it at boot (``mira.warmup``). Scoring a short text costs
 about 0.2 ms.
 
 The threshold is the remote-config key ``safety_model_threshold`` (percent; empty turns the
-model off). The model decides nothing alone about *why*: its reason is ``model: unsafe (0.87)``
+model off; docs/safety.md says how the model and its default were chosen). The model decides
+nothing alone about *why*: its reason is ``model: unsafe (0.87)``
 and the rules' reasons stay the explanation ops read.
 """
 
@@ -53,12 +56,14 @@ ROOT = Path(__file__).resolve().parents[2]
 SUITE = ROOT / "ai_providers/tests/redteam/cases.yaml"
 CONTENT = ROOT / "content/stories"
 EXTRA_BENIGN = ROOT / "config/safety/model/benign.yaml"
-# Vetted content counts less than a hand-written near miss: there are ten times as many of
-# its sentences, and they are all of one register.
-CONTENT_WEIGHT = 0.3
+# Vetted content counts much less than a hand-written near miss: there are ten times as many
+# of its sentences, all of one register, and at a higher weight they teach the model that
+# whatever is not storybook prose is unsafe (measured: 0.1 beats 0.3 on the unseen rounds and
+# in grouped cross-validation, docs/safety.md).
+CONTENT_WEIGHT = 0.1
 MIN_CONTENT_WORDS = 5
 # Bump when the features or the learner change, so cached models are not reused.
-MODEL_VERSION = "1"
+MODEL_VERSION = "2"
 # A story is scored sentence by sentence and in windows of this many sentences, so one unsafe
 # sentence is not diluted by a page of harmless ones.
 WINDOW_SENTENCES = 2
@@ -86,16 +91,6 @@ class TrainingData:
     benign: tuple[str, ...]
     content: tuple[str, ...]
 
-    def digest(self) -> str:
-        import sklearn
-
-        h = hashlib.sha256(f"{MODEL_VERSION}/{sklearn.__version__}".encode())
-        for group in (self.unsafe, self.benign, self.content):
-            h.update(b"\x00group")
-            for text in group:
-                h.update(b"\x00" + text.encode())
-        return h.hexdigest()[:24]
-
 
 def extra_benign() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The texts of ``config/safety/model/benign.yaml``, and its plain ideas (every subject with
@@ -118,11 +113,40 @@ def extra_benign() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(texts), tuple(ideas_out)
 
 
+def training_files() -> list[tuple[str, Path]]:
+    """Every file the model learns from, each with a stable name for the cache key."""
+    return [
+        ("suite", SUITE),
+        ("benign", EXTRA_BENIGN),
+        *(
+            (f"content/{p.relative_to(CONTENT).as_posix()}", p)
+            for p in sorted(CONTENT.rglob("*.yaml"))
+        ),
+    ]
+
+
+def training_digest() -> str:
+    """The cache key of the fitted model: a hash of the raw bytes of every training file, of
+    how texts are drawn from them and of the learner's version. Reading the bytes costs a few
+    milliseconds; the YAML is parsed only when the model must be fitted. A change that leaves
+    the texts as they were (a comment, the layout) refits once, which is harmless."""
+    from importlib.metadata import version
+
+    h = hashlib.sha256(
+        f"{MODEL_VERSION}/{version('scikit-learn')}/{CONTENT_WEIGHT}/{MIN_CONTENT_WORDS}".encode()
+    )
+    for name, path in training_files():
+        data = path.read_bytes()
+        h.update(f"\x00{name}\x00{len(data)}\x00".encode())
+        h.update(data)
+    return h.hexdigest()[:24]
+
+
 def training_data() -> TrainingData:
     suite = yaml.safe_load(SUITE.read_text(encoding="utf-8"))
     texts, ideas = extra_benign()
     content: list[str] = list(ideas)
-    for path in sorted(CONTENT.rglob("*.yaml")):
+    for _name, path in training_files()[2:]:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
         content += [s for s in _strings(data) if len(s.split()) >= MIN_CONTENT_WORDS]
     return TrainingData(
@@ -144,7 +168,8 @@ class SafetyModel:
         self.digest = digest
 
     @classmethod
-    def fit(cls, data: TrainingData) -> SafetyModel:
+    def fit(cls, data: TrainingData, digest: str | None = None) -> SafetyModel:
+        """Fit on ``data``; ``digest`` is the cache key of the files it was read from."""
         import numpy
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
@@ -157,7 +182,7 @@ class SafetyModel:
                     TfidfVectorizer(
                         preprocessor=fold,
                         analyzer="char_wb",
-                        ngram_range=(3, 5),
+                        ngram_range=(2, 5),
                         min_df=2,
                         sublinear_tf=True,
                         dtype=numpy.float32,
@@ -182,7 +207,7 @@ class SafetyModel:
         matrix = vectoriser.fit_transform(texts)
         classifier = LogisticRegression(C=10.0, max_iter=3000, class_weight="balanced")
         classifier.fit(matrix, labels, sample_weight=weights)
-        return cls(vectoriser, classifier, data.digest())
+        return cls(vectoriser, classifier, digest or training_digest())
 
     def scores(self, texts: list[str]) -> list[float]:
         if not texts:
@@ -204,8 +229,7 @@ def _cache_dir() -> Path:
 def _load_or_fit() -> SafetyModel:
     import joblib
 
-    data = training_data()
-    digest = data.digest()
+    digest = training_digest()
     directory = _cache_dir()
     path = directory / f"model-{digest}.joblib"
     if path.exists():
@@ -215,7 +239,7 @@ def _load_or_fit() -> SafetyModel:
                 return model
         except Exception:  # a truncated or foreign file: refit and replace it
             log.warning("safety model cache %s unreadable; refitting", path, exc_info=True)
-    model = SafetyModel.fit(data)
+    model = SafetyModel.fit(training_data(), digest)
     try:
         directory.mkdir(parents=True, exist_ok=True)
         # Written under another name, then renamed: a process never loads half a file.

@@ -7,10 +7,17 @@ import pytest
 
 from ai_providers.content_rules import check_text
 from ai_providers.content_rules import model as learned
+from remoteconfig.selectors import config_get
 from stories.errors import StoryFailed
 from stories.pipeline.safety import model_findings, screen_child_inputs, story_findings
 
 pytestmark = pytest.mark.django_db
+
+
+def threshold() -> float:
+    """The default threshold, as a probability (docs/safety.md says how it was chosen)."""
+    return config_get("safety_model_threshold") / 100
+
 
 # Phrasings no rule names (checked below), written outside the suite, so never trained on.
 UNSEEN_UNSAFE = [
@@ -40,7 +47,7 @@ WARM = [
 @pytest.mark.parametrize(("language", "text"), UNSEEN_UNSAFE)
 def test_the_model_catches_what_no_rule_names(language, text):
     assert not check_text(text, language).flagged  # the point: the rules miss it
-    assert learned.unsafe_score(text) >= 0.85
+    assert learned.unsafe_score(text) >= threshold()
     with pytest.raises(StoryFailed) as refused:
         screen_child_inputs({"idea": text}, language=language)
     assert refused.value.code == "unsafe_input"
@@ -49,14 +56,14 @@ def test_the_model_catches_what_no_rule_names(language, text):
 
 @pytest.mark.parametrize(("language", "text"), WARM)
 def test_families_origins_and_grown_ups_at_the_stove_pass(language, text):
-    assert learned.unsafe_score(text) < 0.85, text
+    assert learned.unsafe_score(text) < threshold(), text
     screen_child_inputs({"idea": text}, language=language)
 
 
 def test_one_unsafe_sentence_is_not_diluted_by_a_long_story():
     calm = "Mia and Pip walked through the sunny meadow and counted the daisies. " * 40
     text = calm + UNSEEN_UNSAFE[0][1] + ". " + calm
-    assert learned.unsafe_score(text) >= 0.85
+    assert learned.unsafe_score(text) >= threshold()
     assert story_findings("A walk", text, language="en")
     # Stories the offline storyteller composed are left to the rules alone.
     assert not story_findings("A walk", calm, language="en", learned=False)
@@ -96,3 +103,48 @@ def test_extra_benign_texts_are_validated(tmp_path, monkeypatch):
     monkeypatch.setattr(learned, "EXTRA_BENIGN", bad)
     with pytest.raises(ValueError, match="must be a list of non-empty texts"):
         learned.extra_benign()
+
+
+def test_a_cached_model_is_found_without_parsing_the_training_files(
+    settings, tmp_path, monkeypatch
+):
+    settings.SAFETY_MODEL_CACHE_DIR = str(tmp_path)
+    learned.reset()
+    try:
+        first = learned.model()
+        learned.reset()
+
+        def refuse(*args, **kwargs):
+            raise AssertionError("the training YAML was parsed to find the cached model")
+
+        monkeypatch.setattr(learned.yaml, "safe_load", refuse)
+        monkeypatch.setattr(learned.yaml, "load", refuse)
+        assert learned.model().digest == first.digest
+    finally:
+        learned.reset()
+
+
+def test_the_cache_key_follows_the_training_files_bytes(tmp_path, monkeypatch):
+    copy = tmp_path / "benign.yaml"
+    copy.write_bytes(learned.EXTRA_BENIGN.read_bytes())
+    monkeypatch.setattr(learned, "EXTRA_BENIGN", copy)
+    before = learned.training_digest()
+    assert learned.training_digest() == before
+    copy.write_bytes(copy.read_bytes() + b"\n# a reviewer's note\n")
+    assert learned.training_digest() != before
+
+
+def test_a_vendor_story_where_harm_is_only_implied_is_refused_at_the_default_threshold():
+    # Written outside the suite; no rule names them, and the first default (85 %) let them pass.
+    for title, language, text in (
+        ("Greta", "de", "Jeden Abend wartete Greta am Fenster, aber Mama kam nicht. Die Nachbarn "
+                        "sagten, sie sei jetzt weit weg, und Greta solle lieber nicht mehr "
+                        "fragen. Im dunklen Flur knarrte etwas."),
+        ("Ava", "en", "Ava's tummy was round and soft, and the other princesses giggled. So Ava "
+                      "gave her supper to the dog every night, and at last the prince said she "
+                      "looked just right."),
+    ):  # fmt: skip
+        assert not story_findings(title, text, language=language, learned=False)
+        assert learned.unsafe_score(f"{title}\n\n{text}") < 0.85
+        findings = story_findings(title, text, language=language)
+        assert findings and findings[0].startswith("model: unsafe (")

@@ -166,3 +166,21 @@ def test_a_circuit_another_process_opens_is_seen_here_without_a_read(vendors, wa
     gateway.call(Operation.STORY_GENERATION, REQUEST, ctx)
     newest = AIOperation.objects.filter(user=user).order_by("-created_at")[:1][0]
     assert newest.vendor == "openai"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's catalogue")
+def test_the_ledger_row_of_a_call_outside_a_story_is_in_four_indexes(vendors):
+    from usage.tests.test_single_statement import index_entries
+
+    user = UserFactory()
+    ctx = CallContext(user_id=user.pk, tier="free", age_group="4-6", story_type="adventure")
+    gateway.call(Operation.STORY_GENERATION, REQUEST, ctx)
+    row = AIOperation.objects.get(user=user)
+    # Its id, the family's rows by time, cost by time, and the vendor comparison; no entry
+    # in the story index (no story) nor in a user-only one (the family index starts with it).
+    assert index_entries("ai_operations", row.pk) == {
+        "ai_operations_pkey",
+        "idx_user_operations",
+        "idx_cost_tracking",
+        "idx_vendor_performance",
+    }

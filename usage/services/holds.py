@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from mira import prepared
 from mira.errors import ApplicationError
 from mira.inserts import insert_new, sends_together
 from mira.vocabulary import STORY_LENGTHS
@@ -250,9 +251,9 @@ def _lock_account_for_admission(
         return _lock_account(user_id, now, limits_override=override), False, None
     together = sends_together(connection)
     with connection.cursor() as cursor:
-        if together:
+        if together:  # as prepared statements (mira.prepared), where enabled
             params = _hold_and_recent_params(user_id, story_id, now=now, thresholds=thresholds)
-            cursor.execute(f"{_LOCK_SQL}; {_HOLD_AND_RECENT_SQL}", [user_id, *params])
+            prepared.execute(cursor, [(_LOCK_SQL, [user_id]), (_HOLD_AND_RECENT_SQL, params)])
         else:
             cursor.execute(_LOCK_SQL, [user_id])
         row = cursor.fetchone()

@@ -14,9 +14,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
+from psycopg import sql as pg_sql
 
 from mira.config_file import config_document
 
@@ -89,9 +90,7 @@ class RowInsert:
 # side binding (psycopg's ClientCursor, Django's default) to send both statements at once;
 # other databases and server-side binding take the ORM path.
 
-_RESERVE_SQL = """
-SELECT 1 FROM user_usage_tracking WHERE user_id = %(user)s FOR UPDATE;
-WITH pick AS (
+_RESERVE_SQL = """WITH pick AS (
     SELECT CASE WHEN %(key)s <> '' AND %(ops)s > 0 AND EXISTS (
         SELECT 1 FROM usage_usagereservation
         WHERE account_id = %(user)s AND kind = 'call' AND operation_key = %(key)s
@@ -145,9 +144,7 @@ SELECT call.operations, account.over FROM call, account
 # would relax the caller's commit too.
 _ASYNC_COMMIT = "SET LOCAL synchronous_commit TO OFF;\n"
 
-_SETTLE_SQL = """
-SELECT 1 FROM user_usage_tracking WHERE user_id = %(user)s FOR UPDATE;
-WITH call AS (
+_SETTLE_SQL = """WITH call AS (
     UPDATE usage_usagereservation r
     SET state = 'settled', settled_usd = %(actual)s, closed_at = %(now)s,
         settled_operations = CASE
@@ -198,31 +195,51 @@ _NO_SPIKE = (
 
 def _single_statements() -> bool:
     """Whether this connection can send the two statements of a reserve or settle at once."""
-    options = connection.settings_dict.get("OPTIONS") or {}
-    return connection.vendor == "postgresql" and not options.get("server_side_binding")
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself, not the per-attribute proxy
+    options = db.settings_dict.get("OPTIONS") or {}
+    return db.vendor == "postgresql" and not options.get("server_side_binding")
 
 
-# Server-side prepared statements for the write statement of a reserve or settle.
+# Server-side prepared statements for the lock and the write of a reserve or settle.
 #
-# PostgreSQL plans each of those statements in about half a millisecond, more than it takes to
-# run them. A multi-statement query cannot be prepared through the protocol, but its last
-# statement can be a SQL ``EXECUTE`` of a statement the session has ``PREPARE``d: the lock and
-# the write still go in one round trip, in one implicit transaction, and after five runs the
-# server keeps a generic plan and plans no more. The ``PREPARE`` rides along in the same round
-# trip the first time a connection sends a statement of that shape. Prepared statements belong
-# to the session and are not undone by a rollback; a run that fails forgets this connection's
-# name for its shape, so the next run prepares it again under a new name rather than guessing
-# whether the server kept it. A run that finds its statement gone (the session was reset) is
-# sent again at once when it is its own transaction. ``MIRA_USAGE_PREPARED_STATEMENTS = False``
-# turns this off (for a transaction-pooling proxy in front of PostgreSQL, which does not keep
-# sessions).
+# PostgreSQL plans the write statement in about half a millisecond, more than it takes to run
+# it. A multi-statement query cannot be prepared through the protocol, but its statements can
+# be SQL ``EXECUTE``s of statements the session has ``PREPARE``d: the lock and the write still
+# go in one round trip, in one implicit transaction, and the server parses and plans neither.
+# The prepared lock also sets the transaction's settings (``set_config(..., true)``, so for this
+# transaction only): a generic plan for the write (the server would otherwise plan it afresh on
+# each run, its custom plans looking cheaper to it) and, for a reservation in autocommit, the
+# commit that does not wait for the disk (``_ASYNC_COMMIT``). Only prepared statements look at
+# ``plan_cache_mode``. When the account row is missing the lock returns no row, sets nothing
+# and the write writes nothing (the ORM path then runs in a transaction of its own).
+#
+# The ``PREPARE``s ride along in the same round trip the first time a connection sends a
+# statement of that shape. Prepared statements belong to the session and are not undone by a
+# rollback; a run that fails forgets every name of this connection, so the next run prepares
+# afresh under new names rather than guessing what the server kept. A run that finds its
+# statement gone (the session was reset) is sent again at once when it is its own transaction.
+# ``MIRA_USAGE_PREPARED_STATEMENTS = False`` sends the statements as text (for a
+# transaction-pooling proxy in front of PostgreSQL, which does not keep sessions).
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
-_LOCK_END = "FOR UPDATE;\n"
+_LOCK_SQL = "SELECT 1 FROM user_usage_tracking WHERE user_id = %(user)s FOR UPDATE;\n"
+_PREPARED_LOCK = (
+    "SELECT set_config('plan_cache_mode', 'force_generic_plan', true){settings}"
+    " FROM user_usage_tracking WHERE user_id = $1 FOR UPDATE"
+)
+_PREPARED_LOCKS = {
+    False: _PREPARED_LOCK.format(settings=""),
+    True: _PREPARED_LOCK.format(settings=", set_config('synchronous_commit', 'off', true)"),
+}
 # body SQL -> (body with $n placeholders, parameter names in $n order)
 _numbered: dict[str, tuple[str, tuple[str, ...]]] = {}
-# per database connection (psycopg's, so a reconnect starts afresh): body SQL -> statement name
+# per database connection (psycopg's, so a reconnect starts afresh): statement -> its name
 _prepared: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
 _names = itertools.count(1)
+# Parameters whose values change only with the configuration or the day (tier limits, spike
+# thresholds, windows, the purpose, ledger columns such as the vendor): their SQL literals are
+# made once (psycopg's quoting) and sent inline in the ``EXECUTE``, not quoted on every call.
+_literals: dict[tuple[type, Any], str] = {}
+_MAX_LITERALS = 1024
 
 
 def _numbered_body(body: str) -> tuple[str, tuple[str, ...]]:
@@ -241,31 +258,60 @@ def _numbered_body(body: str) -> tuple[str, tuple[str, ...]]:
     return found
 
 
-def _prepared_sql(sql: str) -> tuple[str, Any, str] | None:
-    """``sql`` (statements ending with the account lock, then the write) with the write as an
-    ``EXECUTE`` of a prepared statement (and its ``PREPARE`` in front the first time), plus
-    what ``_run`` needs to forget the name on failure; None: send ``sql`` as it is."""
+def _literal(value: Any, raw: Any) -> str:
+    """``value`` as an SQL literal for a query psycopg binds client-side (``%`` doubled)."""
+    key = (type(value), value)
+    found = _literals.get(key)
+    if found is None:
+        if len(_literals) >= _MAX_LITERALS:
+            _literals.clear()
+        found = _literals[key] = pg_sql.Literal(value).as_string(raw).replace("%", "%%")
+    return found
+
+
+def _prepared_sql(
+    db: Any,
+    sql_text: str,
+    params: dict[str, Any],
+    *,
+    async_commit: bool,
+    constants: frozenset[str],
+) -> tuple[str, dict[str, str]] | None:
+    """``sql_text`` (the account lock, then the write) as ``EXECUTE``s of prepared statements
+    (with their ``PREPARE``s in front the first time), plus this connection's names for
+    ``_run`` to forget on failure; None: send it as text."""
     if not getattr(settings, "MIRA_USAGE_PREPARED_STATEMENTS", True):
         return None
-    head, found, body = sql.rpartition(_LOCK_END)
-    raw = connection.connection
-    if not found or raw is None:
+    raw = db.connection
+    if raw is None or not sql_text.startswith(_LOCK_SQL):
         return None
-    text, names = _numbered_body(body)
+    body = sql_text[len(_LOCK_SQL) :]
     known = _prepared.get(raw)
     if known is None:
         known = _prepared[raw] = {}
+    prepare = []
+    lock = _PREPARED_LOCKS[async_commit]
+    lock_name = known.get(lock)
+    if lock_name is None:
+        lock_name = known[lock] = f"mira_usage_{next(_names)}"
+        prepare.append(f"PREPARE {lock_name} AS {lock};\n")
+    text, names = _numbered_body(body)
     name = known.get(body)
-    prepare = ""
     if name is None:
         name = known[body] = f"mira_usage_{next(_names)}"
-        prepare = f"PREPARE {name} AS {text};\n"
-    arguments = ", ".join(f"%({n})s" for n in names)
-    # A generic plan every time: the server would otherwise plan the reservation's statement
-    # afresh on each run (its custom plans look cheaper to it), which is the cost saved here.
-    # Only prepared statements look at this setting, and only for this transaction.
-    generic = "SET LOCAL plan_cache_mode TO force_generic_plan;\n"
-    return f"{prepare}{head}{_LOCK_END}{generic}EXECUTE {name}({arguments})", known, body
+        prepare.append(f"PREPARE {name} AS {text};\n")
+    literals = _literals
+    arguments = []
+    for n in names:
+        value = params[n]
+        if value is not None and n in constants:
+            arguments.append(literals.get((value.__class__, value)) or _literal(value, raw))
+        else:
+            arguments.append(f"%({n})s")
+    return (
+        f"{''.join(prepare)}EXECUTE {lock_name}(%(user)s);\nEXECUTE {name}({', '.join(arguments)})",
+        known,
+    )
 
 
 def _statement_lost(exc: BaseException) -> bool:
@@ -273,35 +319,73 @@ def _statement_lost(exc: BaseException) -> bool:
     return getattr(exc.__cause__, "sqlstate", None) == "26000"  # invalid_sql_statement_name
 
 
-def _run(sql: str, params: dict[str, Any]) -> tuple | None:
-    """Run a lock-then-write query; the last statement's first row (None: it wrote nothing)."""
-    with connection.cursor() as cursor:
-        prepared = _prepared_sql(sql)
+def _run(
+    sql_text: str,
+    params: dict[str, Any],
+    *,
+    async_commit: bool = False,
+    constants: frozenset[str] = frozenset(),
+) -> tuple | None:
+    """Run a lock-then-write query; the last statement's first row (None: it wrote nothing).
+    ``async_commit``: its commit does not wait for the disk (only outside a transaction)."""
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself, not the per-attribute proxy
+    async_commit = async_commit and not db.in_atomic_block
+    with db.cursor() as cursor:
+        prepared = _prepared_sql(
+            db, sql_text, params, async_commit=async_commit, constants=constants
+        )
         if prepared is None:
-            cursor.execute(sql, params)
+            cursor.execute((_ASYNC_COMMIT if async_commit else "") + sql_text, params)
         else:
-            text, known, body = prepared
+            text, known = prepared
             try:
                 cursor.execute(text, params)
             except BaseException as exc:
-                known.pop(body, None)
-                if not _statement_lost(exc) or connection.in_atomic_block:
+                known.clear()
+                if not _statement_lost(exc) or db.in_atomic_block:
                     raise
                 # The session lost its prepared statements (``DISCARD ALL``, a pooler handing
                 # out another session): the failed query wrote nothing (one implicit
                 # transaction), so it is sent again, preparing afresh.
-                known.clear()
-                text, _known, _body = _prepared_sql(sql)
+                text, _known = _prepared_sql(
+                    db, sql_text, params, async_commit=async_commit, constants=constants
+                )
                 cursor.execute(text, params)
-        while cursor.nextset():
+        # The results are all in (a client-side cursor reads them with the query): walk them on
+        # psycopg's cursor itself, past Django's per-call wrappers.
+        results = cursor.cursor
+        while results.nextset():
             pass
-        return cursor.fetchone()
+        return results.fetchone()
+
+
+# (purpose, the remote-config limits as text) -> (the settings and operations they were made
+# under, the condition, its parameters): made again when the config document changes.
+_tier_conditions: dict[tuple[str, str], tuple[Any, Any, str, dict[str, Any]]] = {}
 
 
 def _tier_condition(purpose: str, override: Any, params: dict[str, Any]) -> str:
     """SQL true when the account's tier allows ``purpose`` and its stored limits are the ones
     in force (ops' custom limits, or the tier's from file and remote config): otherwise the ORM
     path refuses the call or brings the limits up to date."""
+    current, operations = usage_settings(), _known_operations()
+    key = (purpose, repr(override))
+    found = _tier_conditions.get(key)
+    if found is None or found[0] is not current or found[1] is not operations:
+        if len(_tier_conditions) >= 256:
+            _tier_conditions.clear()
+        made: dict[str, Any] = {}
+        found = _tier_conditions[key] = (
+            current,
+            operations,
+            _make_tier_condition(purpose, override, made),
+            made,
+        )
+    params.update(found[3])
+    return found[2]
+
+
+def _make_tier_condition(purpose: str, override: Any, params: dict[str, Any]) -> str:
     known = purpose in _known_operations()
     allowed = [
         name
@@ -357,10 +441,8 @@ def _reserve_at_once(
         "expires": now + _call_timeout(),
         "id": uuid.uuid4(),
     }
-    sql = _RESERVE_SQL.format(tiers=_tier_condition(purpose, override, params))
-    if not connection.in_atomic_block:
-        sql = _ASYNC_COMMIT + sql
-    row = _run(sql, params)
+    sql_text = _LOCK_SQL + _RESERVE_SQL.format(tiers=_tier_condition(purpose, override, params))
+    row = _run(sql_text, params, async_commit=True, constants=_RESERVE_CONSTANTS)
     if row is None:
         return None
     operations, over = row
@@ -398,15 +480,46 @@ def _settle_at_once(
     if then is not None:
         params.update(zip(_row_names(len(then.values)), then.values, strict=True))
     shape = (no_spike, None if then is None else (then.table, then.columns))
-    sql = _settle_sql.get(shape)
-    if sql is None:
-        sql = _settle_sql[shape] = _settle_text(no_spike, then)
-    return _run(sql, params) is not None
+    found = _settle_sql.get(shape)
+    if found is None:
+        found = _settle_sql[shape] = (_settle_text(no_spike, then), _settle_constants(then))
+    sql_text, constants = found
+    return _run(sql_text, params, constants=constants) is not None
 
 
-# The settle's SQL text per (spike clause, ledger table and columns): a handful of shapes per
-# process, built once instead of on every call.
-_settle_sql: dict[tuple, str] = {}
+# The settle's SQL text and constant parameters per (spike clause, ledger table and columns):
+# a handful of shapes per process, built once instead of on every call.
+_settle_sql: dict[tuple, tuple[str, frozenset[str]]] = {}
+# Parameters of a reserve or settle sent as cached literals (``_literal``): what changes only
+# with the configuration, the day or the month.
+_TIER_CONSTANTS = tuple(
+    f"tier{i}{suffix}" for i in range(32) for suffix in ("", "_dc", "_mc", "_do", "_mo")
+)
+_RESERVE_CONSTANTS = frozenset(("threshold", "purpose", "ops", "day", "month", *_TIER_CONSTANTS))
+_SETTLE_CONSTANTS = frozenset(("spike_floor", "spike_multiplier", "ops", "day", "month"))
+# Columns of a row written with a settle whose values repeat from call to call (the gateway's
+# ledger: operation, vendor, model, outcome, prompt version, stage, attempt).
+_REPEATING_COLUMNS = frozenset(
+    (
+        "operation_type",
+        "vendor",
+        "model_used",
+        "success",
+        "error_message",
+        "error_code",
+        "prompt_version",
+        "stage",
+        "attempt",
+    )
+)
+
+
+def _settle_constants(then: RowInsert | None) -> frozenset[str]:
+    if then is None:
+        return _SETTLE_CONSTANTS
+    names = _row_names(len(then.values))
+    repeating = (n for n, c in zip(names, then.columns, strict=True) if c in _REPEATING_COLUMNS)
+    return _SETTLE_CONSTANTS | frozenset(repeating)
 
 
 def _row_names(count: int) -> tuple[str, ...]:
@@ -424,7 +537,7 @@ def _settle_text(no_spike: str, then: RowInsert | None) -> str:
             f"INSERT INTO {quote(then.table)} ({', '.join(map(quote, then.columns))}) "  # noqa: S608
             f"SELECT {names} FROM settled RETURNING 1"
         )
-    return _SETTLE_SQL.format(no_spike=no_spike, then=tail)
+    return _LOCK_SQL + _SETTLE_SQL.format(no_spike=no_spike, then=tail)
 
 
 def _insert(row: RowInsert) -> None:

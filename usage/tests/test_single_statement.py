@@ -221,7 +221,9 @@ def test_the_write_is_prepared_once_per_connection_and_a_lost_statement_is_prepa
 
     reserve_and_settle()  # this connection may have prepared them in an earlier test already
     again = reserve_and_settle()
-    assert all("EXECUTE mira_usage_" in q and "PREPARE" not in q for q in again)
+    # The lock and the write are both prepared: two EXECUTEs, no statement text to parse.
+    assert all(q.count("EXECUTE mira_usage_") == 2 and "PREPARE" not in q for q in again)
+    assert all("user_usage_tracking" not in q for q in again)
     # A session that lost its prepared statements (DISCARD ALL, a pooler): a reserve or settle
     # that is its own transaction prepares again and is sent again (nothing was written by the
     # failed run); inside a caller's transaction it fails, and the next one prepares again.
@@ -240,9 +242,64 @@ def test_the_write_is_prepared_once_per_connection_and_a_lost_statement_is_prepa
     assert len(queries) == 1 and "PREPARE mira_usage_" in queries[0]["sql"]  # forgotten
     with CaptureQueriesContext(connection) as queries:
         budget_settle(reservation=r, actual_usd=Decimal("0.05"))
-    assert len(queries) == 2 and "PREPARE mira_usage_" in queries[1]["sql"]  # found gone
-    reserve_and_settle()  # (the settle's recovery forgot every name, the reserve's new one too)
+    # The failure forgot every name of the connection: the settle prepares its own afresh.
+    assert len(queries) == 1 and "PREPARE mira_usage_" in queries[0]["sql"]
     assert all("PREPARE" not in q for q in reserve_and_settle())
     account = balanced(user)
-    assert account.daily_cost_usd == Decimal("0.30") and account.daily_operations == 6
+    assert account.daily_cost_usd == Decimal("0.25") and account.daily_operations == 5
     assert account.reserved_cost_usd == 0
+
+
+def index_entries(table: str, pk) -> set[str]:
+    """The indexes of ``table`` that hold an entry for row ``pk`` (partial ones only where
+    their predicate holds): each is an index insertion when the row is written."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, pg_get_expr(i.indpred, i.indrelid) FROM pg_index i"
+            " JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass",
+            [table],
+        )
+        indexes = cursor.fetchall()
+        held = set()
+        for name, predicate in indexes:
+            # The predicate is PostgreSQL's own text of the index's WHERE clause.
+            cursor.execute(
+                f"SELECT 1 FROM {table} WHERE id = %s AND ({predicate or 'TRUE'})",  # noqa: S608
+                [pk],
+            )
+            if cursor.fetchone():
+                held.add(name)
+    return held
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's catalogue")
+def test_a_settled_call_outside_a_story_is_in_two_indexes_only():
+    user = UserFactory()
+    account_get_or_create(user_id=user.pk)
+    r = budget_reserve(user_id=user.pk, amount_usd=Decimal("0.10"), purpose="x")
+    # An open call: its id, its account's calls, and the reclaim job's open time-outs.
+    assert index_entries("usage_usagereservation", r.id) == {
+        "usage_usagereservation_pkey",
+        "reservation_account_kind",
+        "reservation_open_expires",
+    }
+    budget_settle(reservation=r, actual_usd=Decimal("0.05"))
+    # The settle moves the row's state (a new row version in every index it belongs to).
+    assert index_entries("usage_usagereservation", r.id) == {
+        "usage_usagereservation_pkey",
+        "reservation_account_kind",
+    }
+
+
+def test_limits_ops_change_at_run_time_hold_from_the_next_call(path, remote):
+    user = UserFactory()
+    account_get_or_create(user_id=user.pk)
+    budget_reserve(user_id=user.pk, amount_usd=Decimal("0.01"))  # under the file's limits
+    remote("usage_limits", {"free": {"daily_cost_limit": "0.05"}})
+    with pytest.raises(LimitExceeded):  # 0.06 of 0.05: the new limit holds at once
+        budget_reserve(user_id=user.pk, amount_usd=Decimal("0.05"))
+    remote("usage_limits", {"free": {"daily_cost_limit": "0.10"}})
+    budget_reserve(user_id=user.pk, amount_usd=Decimal("0.05"))
+    account = balanced(user)
+    assert account.daily_cost_limit == Decimal("0.10")
+    assert account.reserved_cost_usd == Decimal("0.06")

@@ -58,6 +58,19 @@ def test_estimate_is_zero_cost_offline_and_priced_with_a_vendor(monkeypatch, pai
     assert offline.cost_usd == 0 and offline.operations == priced.operations
 
 
+def test_an_estimate_is_computed_once_per_config_document(paid_vendor):
+    from mira.config_file import config_document
+    from usage import estimates
+
+    first = story_estimate(story_length="long", input_kind="drawing")
+    document, known = estimates._estimates
+    assert document is config_document() and known[("long", "drawing", True)] == first
+    first.breakdown["image_generation"] = "0"  # a caller's copy: the next is untouched
+    again = story_estimate(story_length="long", input_kind="drawing")
+    assert again == known[("long", "drawing", True)] and again.breakdown is not first.breakdown
+    assert again.breakdown["image_generation"] == "0.120000"
+
+
 def test_story_calls_draw_from_the_hold_so_money_is_not_held_twice(paid_vendor):
     user = family(daily_cost_limit=Decimal("1.00"))
     story_id = uuid.uuid4()
