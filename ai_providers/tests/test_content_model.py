@@ -135,7 +135,8 @@ def test_the_cache_key_follows_the_training_files_bytes(tmp_path, monkeypatch):
 
 
 def test_a_vendor_story_where_harm_is_only_implied_is_refused_at_the_default_threshold():
-    # Written outside the suite; no rule names them, and the first default (85 %) let them pass.
+    # Written outside the suite; no rule names them (the first default, 85 %, let them pass when
+    # written; their scores move as the suite grows, so only the default threshold is pinned).
     for title, language, text in (
         ("Greta", "de", "Jeden Abend wartete Greta am Fenster, aber Mama kam nicht. Die Nachbarn "
                         "sagten, sie sei jetzt weit weg, und Greta solle lieber nicht mehr "
@@ -145,6 +146,5 @@ def test_a_vendor_story_where_harm_is_only_implied_is_refused_at_the_default_thr
                       "looked just right."),
     ):  # fmt: skip
         assert not story_findings(title, text, language=language, learned=False)
-        assert learned.unsafe_score(f"{title}\n\n{text}") < 0.85
         findings = story_findings(title, text, language=language)
         assert findings and findings[0].startswith("model: unsafe (")
