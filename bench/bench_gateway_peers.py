@@ -1,15 +1,18 @@
-"""Mira's gateway next to its peers: the same story_generation call, three ways, interleaved.
+"""Mira's gateway next to its peers: the same story_generation call, four ways, interleaved.
 
 - ``raw SDK``: the OpenAI SDK's ``chat.completions.create``, nothing else;
 - ``LiteLLM``: ``litellm.completion`` + ``litellm.completion_cost`` (LiteLLM is a
   benchmark-only dependency, ``bench/requirements.txt``; the app never imports it);
 - ``gateway``: ``ai_providers.gateway.call`` on the configured database: remote-config guard,
   routing, reservation, the vendor call through the same SDK, pricing, the ``AIOperation``
-  ledger row and the settle.
+  ledger row and the settle, as configured (by default ``call()`` returns once the settle and
+  the ledger row are on disk);
+- ``gateway, async settle``: the same with ``MIRA_USAGE_DURABLE_SETTLE`` off, the settle's
+  commit not waiting for the disk (docs/usage.md "Durability"): what that wait costs here.
 
-All three talk to the project's fake vendor (``ai_providers/tests/fakevendor.py``) on 127.0.0.1
-in this process, round-robin with the order rotated each round, so a slow stretch of the
-shared machine lands on all three alike. Printed: median and p99 of each, each one's overhead
+All four talk to the project's fake vendor (``ai_providers/tests/fakevendor.py``) on 127.0.0.1
+in this process, one of each per round in a shuffled order, so a slow stretch of the shared
+machine lands on all alike and no case always runs after the same other one. Printed: median and p99 of each, each one's overhead
 over the raw SDK (median minus median), and SQL queries and cache round trips per gateway call.
 A throwaway parent is created with high limits and deleted afterwards (with its ledger rows).
 
@@ -22,6 +25,7 @@ The raw SDK and LiteLLM run exactly the same either way.
 from __future__ import annotations
 
 import os
+import random
 import statistics
 import tempfile
 import time
@@ -31,6 +35,11 @@ from importlib import metadata
 from pathlib import Path
 
 ROUNDS = int(os.environ.get("BENCH_GATEWAY_ROUNDS", "300"))
+# Each round runs the cases in a fresh random order (seeded, so runs repeat): what ran just
+# before a case decides how much of its code is still in the CPU caches, worth about half a
+# millisecond here. A fixed or rotated order gives each case the same predecessor every round
+# (rotating [a, b, c] always runs c after b), which favours whoever follows a similar case.
+SEED = int(os.environ.get("BENCH_GATEWAY_SEED", "0"))
 WARMUP = 20
 # LiteLLM fetches its price map from the internet at import unless told to use the bundled one.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -161,17 +170,31 @@ def _main() -> None:
         cost = litellm.completion_cost(completion_response=response)
         assert response.choices[0].message.content and cost > 0
 
+    durable = getattr(settings, "MIRA_USAGE_DURABLE_SETTLE", True)
+
     def mira_gateway() -> None:
         result = gateway.call(Operation.STORY_GENERATION, request, ctx)
         assert result.text
 
-    cases = {"raw SDK": raw_sdk, "LiteLLM": lite_llm, "gateway": mira_gateway}
+    def mira_gateway_async_settle() -> None:
+        settings.MIRA_USAGE_DURABLE_SETTLE = False
+        try:
+            mira_gateway()
+        finally:
+            settings.MIRA_USAGE_DURABLE_SETTLE = durable
+
+    cases = {
+        "raw SDK": raw_sdk,
+        "LiteLLM": lite_llm,
+        "gateway": mira_gateway,
+        "gateway, async settle": mira_gateway_async_settle,
+    }
     samples: dict[str, list[float]] = {name: [] for name in cases}
     queries, round_trips = QueryCount(), CacheRoundTrips()
     cache_backend = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
     print(
         f"database: {connection.vendor}; cache: {cache_backend}; rounds: {ROUNDS} "
-        f"(interleaved); DEBUG={settings.DEBUG}"
+        f"(interleaved, order shuffled each round, seed {SEED}); DEBUG={settings.DEBUG}"
         f"{' (as in production)' if not settings.DEBUG else ''}; "
         f"litellm {metadata.version('litellm')}"
     )
@@ -180,13 +203,14 @@ def _main() -> None:
             for run in cases.values():
                 run()
         names = list(cases)
+        rng = random.Random(SEED)
         gateway_trips = 0
         with round_trips:
-            for i in range(ROUNDS):
-                order = names[i % 3 :] + names[: i % 3]
+            for _ in range(ROUNDS):
+                order = rng.sample(names, len(names))
                 for name in order:
                     run = cases[name]
-                    if name == "gateway":
+                    if name.startswith("gateway"):
                         before = round_trips.count
                         with connection.execute_wrapper(queries):
                             started = time.perf_counter()
@@ -201,14 +225,15 @@ def _main() -> None:
         vendors = set(AIOperation.objects.filter(user=user).values_list("vendor", flat=True))
         assert vendors == {"openai"}, f"the gateway did not reach the fake vendor: {vendors}"
         raw_median = statistics.median(samples["raw SDK"])
-        print(f"{'':<10}{'median ms':>11}{'p99 ms':>9}{'overhead ms':>13}")
+        print(f"{'':<22}{'median ms':>11}{'p99 ms':>9}{'overhead ms':>13}")
         for name, values in samples.items():
             median = statistics.median(values)
             overhead = "" if name == "raw SDK" else f"{median - raw_median:+.2f}"
-            print(f"{name:<10}{median:>11.2f}{_p99(values):>9.2f}{overhead:>13}")
+            print(f"{name:<22}{median:>11.2f}{_p99(values):>9.2f}{overhead:>13}")
+        gateway_calls = 2 * ROUNDS
         print(
-            f"gateway: {queries.count / ROUNDS:.1f} SQL queries and "
-            f"{gateway_trips / ROUNDS:.1f} cache round trips per call"
+            f"gateway: {queries.count / gateway_calls:.1f} SQL queries and "
+            f"{gateway_trips / gateway_calls:.1f} cache round trips per call"
         )
     finally:
         user.delete()

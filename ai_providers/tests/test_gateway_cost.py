@@ -18,11 +18,13 @@ from django.test.utils import CaptureQueriesContext
 
 from ai_providers import gateway, resilience
 from ai_providers.models import AIOperation
-from ai_providers.types import CallContext, Operation, StoryContext, StoryRequest
+from ai_providers.registry import provider_get
+from ai_providers.types import CallContext, Operation, StoryContext, StoryRequest, Usage
 from mira.stamps import channel, watch
 from remoteconfig.cache import stamp_key, store
 from stories.tests.factories import UserFactory
 from usage.models import ReservationState, UsageAccount, UsageReservation
+from usage.services import reservations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -184,3 +186,43 @@ def test_the_ledger_row_of_a_call_outside_a_story_is_in_four_indexes(vendors):
         "idx_cost_tracking",
         "idx_vendor_performance",
     }
+
+
+def test_the_settles_ledger_values_are_the_models_own(vendors):
+    """The settle's ledger values are made without a model instance; they must be what
+    ``Model.save`` would send for the same row, column by column."""
+    user = UserFactory()
+    fields = gateway._ledger_fields(
+        operation=Operation.STORY_GENERATION,
+        provider=provider_get("openai"),
+        model="gpt-4o",
+        ctx=CallContext(user_id=user.pk, tier="free", stage="story", story_id=uuid.uuid4()),
+        started=time.monotonic(),
+        attempt=2,
+        usage=Usage(input_tokens=48, output_tokens=240),
+        cost=Decimal("0.002520"),
+        extra={"hop": 1, "try": 2},
+    )
+    insert, written = gateway._ledger_insert(fields)
+    row = AIOperation(**fields, id=written.id, created_at=written.created_at)
+    expected = {
+        f.column: f.get_db_prep_save(f.pre_save(row, False), connection)
+        for f in AIOperation._meta.concrete_fields
+    }
+    got = dict(zip(insert.columns, insert.values, strict=True))
+    assert got.keys() == expected.keys()
+    for column, value in expected.items():
+        if column == "metadata":  # the driver's JSON wrapper: no equality of its own
+            assert got[column].obj == value.obj == {"size_unit": "tokens", "hop": 1, "try": 2}
+        else:
+            assert got[column] == value, column
+    # And the row it writes (here as the settle's ORM path does) reads back as the model's.
+    reservations._insert(insert)
+    stored = AIOperation.objects.get(pk=written.id)
+    assert (stored.input_size, stored.output_size, stored.cost_usd) == (
+        48,
+        240,
+        Decimal("0.002520"),
+    )
+    assert (stored.attempt, stored.stage, stored.user_id) == (2, "story", user.pk)
+    assert written.vendor == "openai" and written.success and written.processing_time_ms >= 0

@@ -133,15 +133,24 @@ _RESERVE_SQL = """WITH pick AS (
 SELECT call.operations, account.over FROM call, account
 """
 
-# The reservation's own commit does not wait for its WAL record to reach the disk. Other
-# sessions see it, and the row lock is released, at commit either way, so limits stay exact
-# under concurrency. What is given up is only that a database crash during the vendor call could
-# forget the reservation (with its share of ``reserved_*``: one transaction) instead of leaving
-# it for the reclaim job; such a crash breaks this connection, so the settle fails in both
-# cases and the end state is the same: nothing held, nothing spent recorded. The settle commits
-# synchronously, and flushing its WAL flushes the reservation's before it: when ``call()``
-# returns, both are on disk. Only in autocommit: inside a caller's transaction, ``SET LOCAL``
-# would relax the caller's commit too.
+# The reservation's commit does not wait for its WAL record to reach the disk
+# (``synchronous_commit`` off for that transaction only). Other sessions see it, and the row
+# lock is released, at commit either way, so limits stay exact under concurrency. What is given
+# up is only that a database crash during the vendor call could forget the reservation (with its
+# share of ``reserved_*``: one transaction) instead of leaving it for the reclaim job; such a
+# crash breaks this connection, so the settle fails in both cases and the end state is the same:
+# nothing held, nothing spent recorded. The settle commits synchronously, and flushing its WAL
+# flushes the reservation's before it: when ``call()`` returns, both are on disk.
+#
+# ``MIRA_USAGE_DURABLE_SETTLE = False`` relaxes the settle's commit too, for about 0.3 ms a call
+# here (``bench/bench_gateway_peers.py`` prints both): then a database crash (PostgreSQL or its
+# machine) in the moment before the WAL writer flushes (``wal_writer_delay``, 200 ms by default;
+# at most three times that) can forget the last settles, as if they had rolled back. Their
+# reservations stay for the reclaim job, and those calls' spend and ledger rows are lost (the
+# vendor's invoice still has them). A crash of the app loses nothing committed either way, and
+# any later synchronous commit flushes them first (WAL is written in order). Only in autocommit:
+# inside a caller's transaction, the relaxed commit would be the caller's too, so it stays
+# synchronous.
 _ASYNC_COMMIT = "SET LOCAL synchronous_commit TO OFF;\n"
 
 _SETTLE_SQL = """WITH call AS (
@@ -484,7 +493,8 @@ def _settle_at_once(
     if found is None:
         found = _settle_sql[shape] = (_settle_text(no_spike, then), _settle_constants(then))
     sql_text, constants = found
-    return _run(sql_text, params, constants=constants) is not None
+    durable = getattr(settings, "MIRA_USAGE_DURABLE_SETTLE", True)
+    return _run(sql_text, params, async_commit=not durable, constants=constants) is not None
 
 
 # The settle's SQL text and constant parameters per (spike clause, ledger table and columns):

@@ -303,3 +303,41 @@ def test_limits_ops_change_at_run_time_hold_from_the_next_call(path, remote):
     account = balanced(user)
     assert account.daily_cost_limit == Decimal("0.10")
     assert account.reserved_cost_usd == Decimal("0.06")
+
+
+@pytest.mark.django_db(transaction=True)  # each reserve and settle its own transaction
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL setting")
+@pytest.mark.parametrize("prepared", [True, False], ids=["prepared", "text"])
+@pytest.mark.parametrize("durable", [None, False], ids=["default", "async-settle"])
+def test_the_settle_waits_for_the_disk_unless_relaxed_and_the_reserve_never(
+    settings, prepared, durable
+):
+    settings.MIRA_USAGE_PREPARED_STATEMENTS = prepared
+    if durable is None:
+        durable = settings.MIRA_USAGE_DURABLE_SETTLE
+        assert durable is True  # the ledger is on disk when call() returns
+    else:
+        settings.MIRA_USAGE_DURABLE_SETTLE = durable
+    user = UserFactory()
+    account_get_or_create(user_id=user.pk)
+    with pinned():
+        config_snapshot()
+        with CaptureQueriesContext(connection) as queries:
+            r = budget_reserve(user_id=user.pk, amount_usd=Decimal("0.10"), purpose="x")
+            budget_settle(reservation=r, actual_usd=Decimal("0.05"))
+    assert len(queries) == 2
+
+    def relaxed(sql: str) -> bool:
+        """Whether the query's transaction commits without waiting for the disk."""
+        if not prepared:
+            return sql.startswith("SET LOCAL synchronous_commit TO OFF;")
+        lock = sql.split("EXECUTE ", 1)[1].split("(", 1)[0]  # the first EXECUTE: the lock
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements WHERE name = %s", [lock])
+            (statement,) = cursor.fetchone()
+        return "set_config('synchronous_commit', 'off', true)" in statement
+
+    reserve, settle = (q["sql"] for q in queries)
+    assert relaxed(reserve)
+    assert relaxed(settle) is not durable
+    assert balanced(user).daily_cost_usd == Decimal("0.05")
