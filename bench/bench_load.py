@@ -2,14 +2,17 @@
 by wrk on 127.0.0.1: a trivial view (``/healthz``) and ``GET /api/v1/config`` anonymous, with a
 token (200, full body) and with a token and ``If-None-Match`` (304), in the same run.
 
-Cases run in interleaved rounds, each bounded by ``BENCH_LOAD_SECONDS``; the median round is
-reported, so a slow stretch of the shared machine does not land on one case only. Needs wrk
+Cases run in interleaved rounds, each bounded by ``BENCH_LOAD_SECONDS``, in a shuffled order
+per round (seeded: ``BENCH_LOAD_SEED``); the median round is reported, so neither a slow stretch
+of the shared machine nor a drift over the run lands on one case only (a fixed order always
+measured the 304 last, right after the 200). Needs wrk
 (Debian: ``apt-get install wrk``). A throwaway parent with a token is created and removed.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import statistics
@@ -26,6 +29,7 @@ from bench._server import PROXY_HEADERS, gunicorn_server
 
 SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "5"))
 ROUNDS = int(os.environ.get("BENCH_LOAD_ROUNDS", "3"))
+SEED = int(os.environ.get("BENCH_LOAD_SEED", "0"))
 CONNECTIONS = int(os.environ.get("BENCH_LOAD_CONNECTIONS", "16"))
 WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "4"))
 
@@ -78,8 +82,10 @@ def main() -> None:
             rates: dict[str, list[float]] = {name: [] for name in cases}
             # Server CPU (workers, PostgreSQL, Redis) per request; wrk's own is left out.
             costs: dict[str, list[float]] = {name: [] for name in cases}
+            rng = random.Random(SEED)
             for _ in range(ROUNDS):
-                for name, (path, headers) in cases.items():
+                for name in rng.sample(list(cases), len(cases)):
+                    path, headers = cases[name]
                     if meter is not None:
                         meter.start()
                     rate, count = _wrk(base + path, headers)
@@ -90,7 +96,7 @@ def main() -> None:
                         costs[name].append(server * 1e6 / count)
         print(
             f"gunicorn {WORKERS} workers, wrk {CONNECTIONS} connections, "
-            f"{ROUNDS} rounds x {SECONDS} s (median round)"
+            f"{ROUNDS} rounds x {SECONDS} s, order shuffled per round (median round)"
         )
         trivial = statistics.median(rates["GET /healthz (trivial view)"])
         for name, values in rates.items():
