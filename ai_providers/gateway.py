@@ -162,12 +162,12 @@ def _ledger_insert(fields: dict[str, Any]) -> tuple[RowInsert, _Written]:
     db = connections[DEFAULT_DB_ALIAS]  # the connection itself, not the per-attribute proxy
     values = dict(fields, id=uuid.uuid4(), created_at=timezone.now())
     written = _Written(**values)
-    values["metadata"] = db.ops.adapt_json_value(values["metadata"], _LEDGER_JSON_ENCODER)
-    row = RowInsert(
-        table=AIOperation._meta.db_table,
-        columns=_LEDGER_COLUMNS,
-        values=tuple(map(values.__getitem__, _LEDGER_ATTNAMES)),
-    )
+    if db.vendor == "postgresql":
+        values["metadata"] = db.ops.adapt_json_value(values["metadata"], _LEDGER_JSON_ENCODER)
+        prepared = tuple(map(values.__getitem__, _LEDGER_ATTNAMES))
+    else:  # e.g. SQLite stores UUIDs as text: each field prepares its own value
+        prepared = tuple(f.get_db_prep_save(values[f.attname], db) for f in _LEDGER_FIELDS)
+    row = RowInsert(table=AIOperation._meta.db_table, columns=_LEDGER_COLUMNS, values=prepared)
     return row, written
 
 
