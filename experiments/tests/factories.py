@@ -12,8 +12,15 @@ from experiments.services import assignment_get_or_create, experiment_create
 RATING_PROBABILITIES = [0.05, 0.10, 0.20, 0.35, 0.30]
 
 
+# Who lands in which group is a hash of the experiment id and the user id, so a test that
+# counts groups (a split, a sample-ratio check, a winner) is only repeatable when both ids
+# are. The service and the user model make random ids; these factories fix both, so every
+# run of a test sees the same assignment.
+
+
 def make_experiment(**overrides) -> PromptExperiment:
-    """An experiment on the real prompt tree's versions (call ``prompts_sync`` first)."""
+    """An experiment on the real prompt tree's versions (call ``prompts_sync`` first), with
+    an id fixed by its name and how many experiments the test made before it."""
     fields = {
         "experiment_name": "lean refrain",
         "prompt_type": "story_generation",
@@ -24,14 +31,26 @@ def make_experiment(**overrides) -> PromptExperiment:
         "minimum_sample_size": 100,
     }
     fields.update(overrides)
-    return experiment_create(actor_name="tester", **fields)
+    experiment = experiment_create(actor_name="tester", **fields)
+    made_before = PromptExperiment.objects.exclude(pk=experiment.pk).count()
+    fixed = uuid.uuid5(
+        uuid.NAMESPACE_URL, f"mira-test-experiment:{fields['experiment_name']}:{made_before}"
+    )
+    PromptExperiment.objects.filter(pk=experiment.pk).update(id=fixed)
+    return PromptExperiment.objects.get(pk=fixed)
 
 
 def make_users(count: int, prefix: str = "sim") -> list:
+    """``count`` users whose ids are fixed by ``prefix`` and how many of them the test has
+    made already."""
     User = get_user_model()
-    tag = uuid.uuid4().hex[:6]
+    made = User.objects.filter(username__startswith=f"{prefix}-").count()
     return User.objects.bulk_create(
-        [User(username=f"{prefix}-{tag}-{i}") for i in range(count)], batch_size=1000
+        [
+            User(pk=uuid.uuid5(uuid.NAMESPACE_URL, f"mira-test-user:{name}"), username=name)
+            for name in (f"{prefix}-{made + i}" for i in range(count))
+        ],
+        batch_size=1000,
     )
 
 
