@@ -215,3 +215,39 @@ def test_a_refusal_is_one_line_on_stderr_exit_2_and_no_traceback(tmp_path):
     assert lines == [lines[-1]] and "daily_operation_limit" in lines[0], result.stderr
     assert "Traceback" not in result.stderr
     assert not out.exists()
+
+
+def test_make_demos_path_a_fresh_sqlite_database_and_no_redis(tmp_path):
+    """``make demo`` on a fresh clone: local settings, the embedded SQLite default and no
+    Redis, migrated from nothing, then one story through the gateway's ledger and settle.
+    Everything else in the suite runs on the configured database, so this is the one test
+    that would see a SQLite-only failure (a value sqlite3 cannot bind, say)."""
+    manage = f"{sys.executable} {ROOT / 'manage.py'}"
+    out = tmp_path / "demo"
+    script = (
+        f"{manage} migrate --noinput -v0 && {manage} sync_prompts && "
+        f"{manage} tell_story --drawing samples/drawing.png --kid-name Mia --age 5 "
+        f"--story-type adventure --length short --out {out} --json"
+    )
+    env = subprocess_env(
+        extra={
+            "DJANGO_ENV": "local",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "MEDIA_ROOT": str(tmp_path / "media"),
+        },
+        drop=("REDIS_URL",),
+    )
+    result = subprocess.run(
+        ["sh", "-c", script], capture_output=True, text=True, env=env, timeout=300, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = json.loads(result.stdout[result.stdout.index("{") :])
+    assert summary["total_cost_usd"] == "0.0000"
+    for name in ("story.txt", "story.wav", "timestamps.json", "cover.png", "read-along.html"):
+        assert (out / name).stat().st_size > 0
+    # The gateway wrote and settled one ledger row per AI call in that database.
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+        calls = db.execute("select operation_type, success from ai_operations").fetchall()
+    assert len(calls) >= 4 and all(success == 1 for _, success in calls), calls
