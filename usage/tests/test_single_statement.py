@@ -204,23 +204,26 @@ def test_inside_a_callers_transaction_its_commit_stays_synchronous(path):
         assert cursor.fetchone() == ("on",)
 
 
+def reserve_and_settle(user) -> list[str]:
+    """The SQL of one gateway-shaped reserve and settle (a pinned config snapshot, as in
+    ``gateway.call``): exactly two statements."""
+    with pinned():
+        config_snapshot()
+        with CaptureQueriesContext(connection) as queries:
+            r = budget_reserve(user_id=user.pk, amount_usd=Decimal("0.10"), purpose="x")
+            budget_settle(reservation=r, actual_usd=Decimal("0.05"))
+    assert len(queries) == 2
+    return [q["sql"] for q in queries]
+
+
 @pytest.mark.django_db(transaction=True)  # each reserve and settle its own transaction
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
 def test_the_write_is_prepared_once_per_connection_and_a_lost_statement_is_prepared_again():
     user = UserFactory()
     account_get_or_create(user_id=user.pk)
 
-    def reserve_and_settle() -> list[str]:
-        with pinned():
-            config_snapshot()
-            with CaptureQueriesContext(connection) as queries:
-                r = budget_reserve(user_id=user.pk, amount_usd=Decimal("0.10"), purpose="x")
-                budget_settle(reservation=r, actual_usd=Decimal("0.05"))
-        assert len(queries) == 2
-        return [q["sql"] for q in queries]
-
-    reserve_and_settle()  # this connection may have prepared them in an earlier test already
-    again = reserve_and_settle()
+    reserve_and_settle(user)  # this connection may have prepared them in an earlier test
+    again = reserve_and_settle(user)
     # The lock and the write are both prepared: two EXECUTEs, no statement text to parse.
     assert all(q.count("EXECUTE mira_usage_") == 2 and "PREPARE" not in q for q in again)
     assert all("user_usage_tracking" not in q for q in again)
@@ -244,7 +247,7 @@ def test_the_write_is_prepared_once_per_connection_and_a_lost_statement_is_prepa
         budget_settle(reservation=r, actual_usd=Decimal("0.05"))
     # The failure forgot every name of the connection: the settle prepares its own afresh.
     assert len(queries) == 1 and "PREPARE mira_usage_" in queries[0]["sql"]
-    assert all("PREPARE" not in q for q in reserve_and_settle())
+    assert all("PREPARE" not in q for q in reserve_and_settle(user))
     account = balanced(user)
     assert account.daily_cost_usd == Decimal("0.25") and account.daily_operations == 5
     assert account.reserved_cost_usd == 0
@@ -320,12 +323,7 @@ def test_the_settle_waits_for_the_disk_unless_relaxed_and_the_reserve_never(
         settings.MIRA_USAGE_DURABLE_SETTLE = durable
     user = UserFactory()
     account_get_or_create(user_id=user.pk)
-    with pinned():
-        config_snapshot()
-        with CaptureQueriesContext(connection) as queries:
-            r = budget_reserve(user_id=user.pk, amount_usd=Decimal("0.10"), purpose="x")
-            budget_settle(reservation=r, actual_usd=Decimal("0.05"))
-    assert len(queries) == 2
+    reserve, settle = reserve_and_settle(user)
 
     def relaxed(sql: str) -> bool:
         """Whether the query's transaction commits without waiting for the disk."""
@@ -337,7 +335,6 @@ def test_the_settle_waits_for_the_disk_unless_relaxed_and_the_reserve_never(
             (statement,) = cursor.fetchone()
         return "set_config('synchronous_commit', 'off', true)" in statement
 
-    reserve, settle = (q["sql"] for q in queries)
     assert relaxed(reserve)
     assert relaxed(settle) is not durable
     assert balanced(user).daily_cost_usd == Decimal("0.05")
