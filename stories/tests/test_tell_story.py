@@ -3,6 +3,7 @@
 import io
 import json
 import re
+import sqlite3
 import subprocess
 import sys
 import wave
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import CommandError, call_command
 from PIL import Image
 
 from mira.testing import subprocess_env
@@ -31,51 +33,6 @@ def tell(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_json_output_and_files_for_the_sample(tmp_path):
-    out = tmp_path / "story"
-    result = tell(
-        "--drawing",
-        "samples/drawing.png",
-        "--kid-name",
-        "Mia",
-        "--age",
-        "5",
-        "--out",
-        str(out),
-        "--json",
-    )
-    assert result.returncode == 0, result.stderr
-    summary = json.loads(result.stdout)
-    assert set(summary) >= {
-        "story_id",
-        "title",
-        "word_count",
-        "audio_seconds",
-        "files",
-        "stages",
-        "total_cost_usd",
-    }
-    assert 150 <= summary["word_count"] <= 300
-    assert summary["total_cost_usd"] == "0.0000"
-    assert set(summary["stages"]) >= {
-        "analyse_input",
-        "generate_story",
-        "narrate",
-        "time_words",
-        "paint_cover",
-    }
-    for name in ("story.txt", "story.wav", "timestamps.json", "cover.png", "read-along.html"):
-        assert (out / name).stat().st_size > 0
-    stamps = json.loads((out / "timestamps.json").read_text())
-    text = (out / "story.txt").read_text().split("\n\n", 1)[1]
-    assert [s["word"] for s in stamps] == text.split()
-    with wave.open(str(out / "story.wav")) as wav:
-        duration = wav.getnframes() / wav.getframerate()
-    assert abs(stamps[-1]["end"] - duration) <= 0.5
-    assert "data:audio/wav;base64," in (out / "read-along.html").read_text()
-    assert "✓ narrate+time_words" in result.stderr
-
-
 def test_a_story_in_spanish_offline_with_word_timestamps_one_for_one(tmp_path):
     out = tmp_path / "cuento"
     result = tell(
@@ -95,8 +52,9 @@ def test_a_story_in_spanish_offline_with_word_timestamps_one_for_one(tmp_path):
     assert '<html lang="es" dir="ltr">' in (out / "read-along.html").read_text()
 
 
-@pytest.mark.parametrize("fmt, suffix", [("JPEG", "jpg"), ("PNG", "png")])
-def test_any_png_or_jpeg_drawing_works(tmp_path, fmt, suffix):
+def test_a_jpeg_drawing_works(tmp_path):
+    # PNG is the sample's format (the first test); one subprocess per path, so JPEG here.
+    fmt, suffix = "JPEG", "jpg"
     image = Image.new("RGB", (640, 480), (255, 250, 240))
     Image.Image.paste(image, (120, 40, 200), (100, 100, 300, 300))
     path = tmp_path / f"mine.{suffix}"
@@ -184,14 +142,26 @@ BAD = {
 
 
 @pytest.mark.parametrize("case", BAD)
-def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path, case):
+def test_bad_input_is_one_clear_refusal_with_exit_code_2_and_nothing_written(tmp_path, case):
+    # In process: the checks are the command's own; the subprocess test below shows once how
+    # such a refusal reaches a person (one line on stderr, exit 2, stdout empty).
     make_args, message = BAD[case]
     out = tmp_path / "out"
-    result = tell(*make_args(tmp_path), "--out", str(out))
+    with pytest.raises(CommandError) as refused:
+        call_command("tell_story", *make_args(tmp_path), "--out", str(out))
+    assert refused.value.returncode == 2
+    assert message in str(refused.value) and "\n" not in str(refused.value)
+    assert not out.exists()
+
+
+def test_a_bad_argument_is_one_line_on_stderr_exit_2_and_nothing_written(tmp_path):
+    out = tmp_path / "out"
+    result = tell(
+        "--drawing", _not_png(tmp_path), "--kid-name", "Mia", "--age", "5", "--out", str(out)
+    )
     assert result.returncode == 2, result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert message in lines[0]
+    assert len(lines) == 1 and "not a readable PNG or JPEG" in lines[0], result.stderr
     assert not out.exists()
     assert result.stdout == ""
 
@@ -217,17 +187,17 @@ def test_a_refusal_is_one_line_on_stderr_exit_2_and_no_traceback(tmp_path):
     assert not out.exists()
 
 
-def test_make_demos_path_a_fresh_sqlite_database_and_no_redis(tmp_path):
-    """``make demo`` on a fresh clone: local settings, the embedded SQLite default and no
-    Redis, migrated from nothing, then one story through the gateway's ledger and settle.
-    Everything else in the suite runs on the configured database, so this is the one test
-    that would see a SQLite-only failure (a value sqlite3 cannot bind, say)."""
+def test_make_demo_on_a_fresh_clone_json_output_and_files_for_the_sample(tmp_path):
+    """``make demo`` as a fresh clone runs it: local settings, the embedded SQLite default and
+    no Redis, migrated from nothing, then the sample drawing's story through the gateway's
+    ledger and settle. The rest of the suite runs on the configured database, so this is the
+    test that sees a SQLite-only failure (a value sqlite3 cannot bind, say)."""
     manage = f"{sys.executable} {ROOT / 'manage.py'}"
-    out = tmp_path / "demo"
+    out = tmp_path / "story"
     script = (
-        f"{manage} migrate --noinput -v0 && {manage} sync_prompts && "
+        f"{manage} migrate --noinput -v0 && {manage} sync_prompts >/dev/null && "
         f"{manage} tell_story --drawing samples/drawing.png --kid-name Mia --age 5 "
-        f"--story-type adventure --length short --out {out} --json"
+        f"--out {out} --json"
     )
     env = subprocess_env(
         extra={
@@ -241,13 +211,36 @@ def test_make_demos_path_a_fresh_sqlite_database_and_no_redis(tmp_path):
         ["sh", "-c", script], capture_output=True, text=True, env=env, timeout=300, cwd=ROOT
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    summary = json.loads(result.stdout[result.stdout.index("{") :])
+    summary = json.loads(result.stdout)
+    assert set(summary) >= {
+        "story_id",
+        "title",
+        "word_count",
+        "audio_seconds",
+        "files",
+        "stages",
+        "total_cost_usd",
+    }
+    assert 150 <= summary["word_count"] <= 300
     assert summary["total_cost_usd"] == "0.0000"
+    assert set(summary["stages"]) >= {
+        "analyse_input",
+        "generate_story",
+        "narrate",
+        "time_words",
+        "paint_cover",
+    }
     for name in ("story.txt", "story.wav", "timestamps.json", "cover.png", "read-along.html"):
         assert (out / name).stat().st_size > 0
-    # The gateway wrote and settled one ledger row per AI call in that database.
-    import sqlite3
-
+    stamps = json.loads((out / "timestamps.json").read_text())
+    text = (out / "story.txt").read_text().split("\n\n", 1)[1]
+    assert [s["word"] for s in stamps] == text.split()
+    with wave.open(str(out / "story.wav")) as wav:
+        duration = wav.getnframes() / wav.getframerate()
+    assert abs(stamps[-1]["end"] - duration) <= 0.5
+    assert "data:audio/wav;base64," in (out / "read-along.html").read_text()
+    assert "✓ narrate+time_words" in result.stderr
+    # The gateway wrote and settled one ledger row per AI call, in that SQLite file.
     with sqlite3.connect(tmp_path / "db.sqlite3") as db:
         calls = db.execute("select operation_type, success from ai_operations").fetchall()
     assert len(calls) >= 4 and all(success == 1 for _, success in calls), calls
