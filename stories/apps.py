@@ -1,3 +1,6 @@
+import sys
+from pathlib import Path
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
@@ -17,6 +20,15 @@ def schedules_register(*, using: str = "default", **kwargs) -> None:
     register(SCHEDULES, using=using)
 
 
+def running_command(argv: list[str] | None = None) -> str:
+    """The management command this process runs (``manage.py qcluster``, ``django-admin
+    qcluster`` or ``python -m django qcluster`` → ``qcluster``), or "" (gunicorn, pytest)."""
+    argv = sys.argv if argv is None else argv
+    if len(argv) > 1 and Path(argv[0]).name in {"manage.py", "django-admin", "__main__.py"}:
+        return argv[1]
+    return ""
+
+
 class StoriesConfig(AppConfig):
     name = "stories"
     verbose_name = "Stories"
@@ -29,3 +41,8 @@ class StoriesConfig(AppConfig):
         post_migrate.connect(schedules_register, sender=self, dispatch_uid="stories_schedules")
         # Every django-q2 worker process also sweeps for stories whose worker vanished.
         post_spawn.connect(reaper_thread_start, dispatch_uid="stories_reaper_thread")
+        if running_command() == "qcluster":
+            # Before the cluster forks its workers, so each inherits the safety classifiers.
+            from mira.warmup import pipeline_preload
+
+            pipeline_preload()

@@ -9,6 +9,8 @@ import logging
 import uuid
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_q.brokers import get_broker
 from django_q.conf import Conf
 from rest_framework.authtoken.models import Token
@@ -80,5 +82,34 @@ def test_a_failing_step_is_logged_and_the_others_still_run(settings, tmp_path, c
         assert any("_configuration_file" in r.getMessage() for r in caplog.records)
         for cls in SERIALIZERS:
             assert cls.__dict__.get("_field_templates")
+    finally:
+        config_file.reset_config_document()
+
+
+def test_the_worker_cluster_preloads_the_safety_classifiers_before_it_forks():
+    from ai_providers.content_rules import lexicons
+    from ai_providers.content_rules import model as safety_model
+    from mira.warmup import pipeline_preload
+    from stories.apps import running_command
+
+    assert running_command(["/srv/mira/manage.py", "qcluster"]) == "qcluster"
+    assert running_command(["/venv/bin/django-admin", "qcluster", "--run-once"]) == "qcluster"
+    assert running_command(["/venv/lib/python3.11/site-packages/django/__main__.py", "qcluster"])
+    assert running_command(["/venv/bin/gunicorn", "mira.wsgi"]) == ""
+    assert running_command(["manage.py"]) == ""
+    _forget_everything()
+    safety_model.reset()
+    lexicons.reset_lexicons()
+    loads = store.loads
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            pipeline_preload()
+        assert safety_model._model is not None
+        assert lexicons._cache and lexicons.matchers.cache_info().currsize  # rules compiled
+        assert config_file._document is not None
+        # Nothing a forked worker must not share: no query, no runtime settings (a connection
+        # and a stamp-watching thread), no broker.
+        assert [q["sql"] for q in queries] == [] and store.loads == loads
+        assert services._broker.cache_info().currsize == 0
     finally:
         config_file.reset_config_document()
