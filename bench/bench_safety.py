@@ -11,8 +11,11 @@ tuning, likewise ``round6`` and ``dev6``, and ``round7`` with ``dev7``, all in t
 went 42/68 -> 68/68 and round 7 32/100 -> 100/100, 4/50 -> 0/50 benign refused; ``round8``,
 measured untouched (rules 50/110, rules or model 89/110, 11/60 benign refused), then tuned: the 76
 unsafe texts rules catch and all 60 benign texts are in the suite, the 34 only the model catches
-stay in ``pending_round8.yaml``, with ``dev8``, variants of round 8's families written while tuning;
-``round9``, ``pending_round9.yaml``, untouched)
+stayed in ``pending_round8.yaml`` (since round 9 tuning: ``config/safety/model/unsafe.yaml``, training
+data only), with ``dev8``, variants of round 8's families written while tuning; ``round9``, measured
+untouched (rules 39/110, rules or model 88/110, 17/60 benign refused), then tuned: the 106 unsafe texts
+rules catch and all 60 benign texts are in the suite, the 4 they miss are in ``unsafe.yaml``, with
+``dev9``, variants of round 9's families written while tuning)
 per category and language, each for the rules alone and for the rules or the learned model
 (``ai_providers/content_rules/model.py``, which trains on ``cases.yaml``, so its pending rounds
 are what measures it). The suite's own test demands 0 misses and 0 false positives, so these numbers read

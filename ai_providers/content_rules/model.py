@@ -12,15 +12,20 @@ woke up") where a rule needs the exact words.
 
 What it learns from (data, not code):
 - unsafe: every unsafe text of the red-team suite (``ai_providers/tests/redteam/cases.yaml``),
-  all categories and languages;
+  all categories and languages, and the training-only unsafe texts of
+  ``config/safety/model/unsafe.yaml`` (spent red-team texts the rules need not catch: the suite's
+  test demands that the rules catch every suite case, so a text no rule family covers yet is
+  taught to the model here; its header says where each came from);
 - benign: the suite's benign texts (near misses, written to be hard), the texts of
   ``config/safety/model/benign.yaml`` (families, origins, faiths and bodies named warmly, so the
   model does not learn to distrust a group's name from the hate examples) and every sentence
   of the vetted story content (``content/stories/``), at a lower weight, so what the offline
   storyteller composes is firmly benign.
 
-Adding a case to the suite therefore teaches the model too. The pending rounds
-(``pending_*.yaml``) are never trained on: they are how its recall on unseen text is measured.
+Adding a case to the suite (or to ``unsafe.yaml``) therefore teaches the model too. The pending
+rounds (``pending_*.yaml``) are never trained on: they are how its recall on unseen text is
+measured; once a round has been tuned on, it is spent, and its texts move to the suite or to
+``unsafe.yaml``.
 
 Features are computed on the rules' folded text (case, accents, look-alike letters, invisible
 characters), so obfuscation that the rules undo does not hide a text from the model either.
@@ -56,6 +61,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SUITE = ROOT / "ai_providers/tests/redteam/cases.yaml"
 CONTENT = ROOT / "content/stories"
 EXTRA_BENIGN = ROOT / "config/safety/model/benign.yaml"
+# Unsafe texts the model learns from but the rules need not catch (test_redteam does not read it).
+EXTRA_UNSAFE = ROOT / "config/safety/model/unsafe.yaml"
 # Vetted content counts much less than a hand-written near miss: there are ten times as many
 # of its sentences, all of one register, and at a higher weight they teach the model that
 # whatever is not storybook prose is unsafe (measured: 0.1 beats 0.3 on the unseen rounds and
@@ -113,11 +120,33 @@ def extra_benign() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(texts), tuple(ideas_out)
 
 
+def extra_unsafe() -> tuple[str, ...]:
+    """The texts of ``config/safety/model/unsafe.yaml``: a list ``unsafe`` of cases shaped like the
+    suite's (``lang``, ``category``, ``kind``, ``split``, ``text``), learned as unsafe."""
+    data = yaml.safe_load(EXTRA_UNSAFE.read_text(encoding="utf-8")) or {}
+    cases = data.get("unsafe") if isinstance(data, dict) else None
+    if not isinstance(cases, list) or not cases:
+        raise ValueError(f"{EXTRA_UNSAFE}: 'unsafe' must be a non-empty list of cases")
+    texts: list[str] = []
+    for index, case in enumerate(cases):
+        if not isinstance(case, dict):
+            raise ValueError(f"{EXTRA_UNSAFE}: unsafe[{index}] must be a mapping with a 'text'")
+        missing = [k for k in ("lang", "category", "text") if k not in case]
+        if missing:
+            raise ValueError(f"{EXTRA_UNSAFE}: unsafe[{index}] lacks {', '.join(missing)}")
+        text = case["text"]
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(f"{EXTRA_UNSAFE}: unsafe[{index}].text must be a non-empty text")
+        texts.append(text)
+    return tuple(texts)
+
+
 def training_files() -> list[tuple[str, Path]]:
     """Every file the model learns from, each with a stable name for the cache key."""
     return [
         ("suite", SUITE),
         ("benign", EXTRA_BENIGN),
+        ("unsafe", EXTRA_UNSAFE),
         *(
             (f"content/{p.relative_to(CONTENT).as_posix()}", p)
             for p in sorted(CONTENT.rglob("*.yaml"))
@@ -146,11 +175,16 @@ def training_data() -> TrainingData:
     suite = yaml.safe_load(SUITE.read_text(encoding="utf-8"))
     texts, ideas = extra_benign()
     content: list[str] = list(ideas)
-    for _name, path in training_files()[2:]:
+    for name, path in training_files():
+        if not name.startswith("content/"):
+            continue
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
         content += [s for s in _strings(data) if len(s.split()) >= MIN_CONTENT_WORDS]
     return TrainingData(
-        unsafe=tuple(c["text"] for c in suite.get("unsafe") or ()),
+        unsafe=(
+            *(c["text"] for c in suite.get("unsafe") or ()),
+            *extra_unsafe(),
+        ),
         benign=(
             *(c["text"] for c in suite.get("benign") or ()),
             *texts,

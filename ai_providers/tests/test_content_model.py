@@ -148,3 +148,35 @@ def test_a_vendor_story_where_harm_is_only_implied_is_refused_at_the_default_thr
         assert not story_findings(title, text, language=language, learned=False)
         findings = story_findings(title, text, language=language)
         assert findings and findings[0].startswith("model: unsafe (")
+
+
+def test_the_model_learns_the_training_only_unsafe_texts():
+    # config/safety/model/unsafe.yaml: spent red-team texts no rule family catches yet. The
+    # model trains on them although the suite (whose rules must catch every case) never sees them.
+    import yaml
+
+    suite = yaml.safe_load(learned.SUITE.read_text(encoding="utf-8"))
+    in_suite = {c["text"] for c in suite["unsafe"]}
+    only_here = [t for t in learned.extra_unsafe() if t not in in_suite]
+    assert len(only_here) >= 30
+    assert dict(learned.training_files())["unsafe"] == learned.EXTRA_UNSAFE
+    data = learned.training_data()
+    assert set(only_here) <= set(data.unsafe)
+    missed_by_rules = [t for t in only_here if not check_text(t).flagged]
+    assert missed_by_rules  # the point of the file: rules need not catch them
+    scores = learned.model().scores(missed_by_rules)
+    assert sum(s >= threshold() for s in scores) >= 0.9 * len(scores), scores
+
+
+def test_the_training_only_unsafe_file_is_validated(tmp_path, monkeypatch):
+    bad = tmp_path / "unsafe.yaml"
+    monkeypatch.setattr(learned, "EXTRA_UNSAFE", bad)
+    for content, message in (
+        ("unsafe: just one text\n", "'unsafe' must be a non-empty list of cases"),
+        ("unsafe: ['a bare text']\n", r"unsafe\[0\] must be a mapping with a 'text'"),
+        ("unsafe:\n  - {lang: en, text: hi}\n", r"unsafe\[0\] lacks category"),
+        ("unsafe:\n  - {lang: en, category: violence, text: ''}\n", "must be a non-empty text"),
+    ):
+        bad.write_text(content, encoding="utf-8")
+        with pytest.raises(ValueError, match=message):
+            learned.extra_unsafe()
