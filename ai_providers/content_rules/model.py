@@ -32,7 +32,8 @@ characters), so obfuscation that the rules undo does not hide a text from the mo
 Training takes a few seconds; the fitted model is cached on disk (``SAFETY_MODEL_CACHE_DIR``)
 under a hash of the raw bytes of the files it is trained on (nothing is parsed to find it), so
 each process loads it in well under a second, and a change to the suite or the content retrains
-it on next use. Web workers load it at boot (``mira.warmup``). Scoring a short text costs
+it on next use. The pipeline's worker cluster loads it once before it forks its workers
+(``mira.warmup.pipeline_preload``); web workers never need it. Scoring a short text costs
 about 0.2 ms.
 
 The threshold is the remote-config key ``safety_model_threshold`` (percent; empty turns the

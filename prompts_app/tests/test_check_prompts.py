@@ -1,5 +1,7 @@
 """``manage.py check_prompts``: the shipped tree passes; broken copies fail naming file and line."""
 
+import io
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -179,3 +181,25 @@ def test_a_parameter_the_adapter_cannot_send_is_reported(tmp_path, capsys):
         f"prompts/system/story_generation.yaml, line {line}: parameters.google.max_output_tokens "
         "is declared but the google adapter cannot send it for story_generation (it sends: none)"
     ) in err
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("unsafe: []\n", "'unsafe' must be a non-empty list"),
+        ("unsafe:\n  - {lang: en, category: violence}\n", "unsafe[0] lacks text"),
+        ("unsafe: [\n", "while parsing"),
+    ],
+)
+def test_a_broken_training_only_unsafe_file_fails_check_prompts(
+    tmp_path, monkeypatch, content, message
+):
+    from ai_providers.content_rules import model as learned
+
+    bad = tmp_path / "unsafe.yaml"
+    bad.write_text(content, encoding="utf-8")
+    monkeypatch.setattr(learned, "EXTRA_UNSAFE", bad)
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("check_prompts", stderr=err)
+    assert message in err.getvalue()

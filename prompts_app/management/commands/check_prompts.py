@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import yaml
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -27,13 +28,14 @@ class Command(BaseCommand):
         from ai_providers.content_rules import validate_lexicons
 
         issues += validate_lexicons()
-        # So is the learned classifier's extra benign training text.
-        from ai_providers.content_rules.model import extra_benign
+        # So is the learned classifier's extra training text, benign and unsafe.
+        from ai_providers.content_rules.model import extra_benign, extra_unsafe
 
-        try:
-            extra_benign()
-        except (ValueError, OSError) as exc:
-            issues.append(str(exc))
+        for load in (extra_benign, extra_unsafe):
+            try:
+                load()
+            except (ValueError, OSError, yaml.YAMLError) as exc:
+                issues.append(str(exc))
         if issues:
             for issue in issues:
                 self.stderr.write(str(issue))
