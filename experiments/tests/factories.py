@@ -1,3 +1,11 @@
+"""Experiments, simulated families and their outcomes, for the experiments tests.
+
+Who lands in which group is a hash of the experiment id and the user id, so a test that counts
+groups (a split, a sample-ratio check, a winner) is only repeatable when both ids are. The
+service and the user model make random ids; these factories fix both, so every run of a test
+sees the same assignment.
+"""
+
 from __future__ import annotations
 
 import uuid
@@ -10,12 +18,6 @@ from experiments.models import PromptAnalytics, PromptExperiment
 from experiments.services import assignment_get_or_create, experiment_create
 
 RATING_PROBABILITIES = [0.05, 0.10, 0.20, 0.35, 0.30]
-
-
-# Who lands in which group is a hash of the experiment id and the user id, so a test that
-# counts groups (a split, a sample-ratio check, a winner) is only repeatable when both ids
-# are. The service and the user model make random ids; these factories fix both, so every
-# run of a test sees the same assignment.
 
 
 def make_experiment(**overrides) -> PromptExperiment:
